@@ -1,0 +1,190 @@
+/**
+ * The event union: the single source of truth of a run. Every analysis is computed from
+ * these events, live or replayed from `events.jsonl`; nothing is recomputed from agent state.
+ *
+ * @example
+ * const ev = HvaeEvent.parse(JSON.parse(line));
+ * if (ev.type === "decision.made") console.log(ev.agentId, ev.option);
+ */
+import { z } from "zod";
+
+const base = {
+  runId: z.string(),
+  /** 0-based, gap-free, in log order. */
+  seq: z.number().int().nonnegative(),
+  /** ISO timestamp; the only field allowed to differ between two runs with the same seed. */
+  time: z.string(),
+};
+
+/** A value target as written in the scenario: a category name or an angle in degrees. */
+export const ValueSpec = z.union([
+  z.enum(["altruistic", "prosocial", "individualistic", "competitive"]),
+  z.number(),
+]);
+export type ValueSpec = z.infer<typeof ValueSpec>;
+
+/** What analysis needs to know about each agent, recorded once in `run.started`. */
+export const AgentInfo = z.object({
+  id: z.string(),
+  type: z.string(),
+  value: ValueSpec,
+  /** Model reference for llm agents (e.g. "openai:gpt-4o-mini"), else null. */
+  model: z.string().nullable(),
+  /** Prompt / experimental condition label (e.g. "goal", "no-goal"), else null. */
+  condition: z.string().nullable(),
+});
+export type AgentInfo = z.infer<typeof AgentInfo>;
+
+/** The fields every decision event shares. */
+const decisionKey = {
+  /** Deterministic: `${sessionId}/r${round}/${agentId}`. */
+  decisionId: z.string(),
+  /** One trajectory of a pair (or a single agent) through the items: `${pairKey}#t${trial}`. */
+  sessionId: z.string(),
+  agentId: z.string(),
+  /** null for the imaginary other of the single-agent protocol. */
+  partnerId: z.string().nullable(),
+  trial: z.number().int().nonnegative(),
+  round: z.number().int().nonnegative(),
+  /** Game item id; for the slider "svo-1" … "svo-15" (Version A numbering). */
+  itemId: z.string(),
+};
+
+export const RunStarted = z.object({
+  ...base,
+  type: z.literal("run.started"),
+  scenario: z.string(),
+  seed: z.number().int(),
+  game: z.string(),
+  pairing: z.string(),
+  feedback: z.boolean(),
+  plannedDecisions: z.number().int().nonnegative(),
+  plannedSessions: z.number().int().nonnegative(),
+  agents: z.array(AgentInfo),
+  /** True when this segment of the log continues an interrupted run. */
+  resumed: z.boolean(),
+});
+
+export const TrialStarted = z.object({
+  ...base,
+  type: z.literal("trial.started"),
+  sessionId: z.string(),
+  trial: z.number().int().nonnegative(),
+  agentIds: z.array(z.string()),
+  /** Item ids in the order this trial presents them. */
+  items: z.array(z.string()),
+});
+
+export const DecisionRequested = z.object({
+  ...base,
+  type: z.literal("decision.requested"),
+  ...decisionKey,
+});
+
+export const DecisionMade = z.object({
+  ...base,
+  type: z.literal("decision.made"),
+  ...decisionKey,
+  /** 1-based option in the item's canonical order (1–9 on the slider). */
+  option: z.number().int().positive(),
+  self: z.number(),
+  other: z.number(),
+  /** The label the agent was shown for this option (LLM agents; shuffled labels differ from canonical). */
+  label: z.string().nullable(),
+  /** The model's short reason, when it gave one. */
+  reason: z.string().nullable(),
+});
+
+export const DecisionInvalid = z.object({
+  ...base,
+  type: z.literal("decision.invalid"),
+  ...decisionKey,
+  raw: z.string(),
+  reason: z.string(),
+});
+
+export const ModelCall = z.object({
+  ...base,
+  type: z.literal("model.call"),
+  decisionId: z.string().nullable(),
+  agentId: z.string(),
+  endpoint: z.string(),
+  model: z.string(),
+  /** What the call was for: "describe", "goal", "decide", "repair", … */
+  purpose: z.string(),
+  cached: z.boolean(),
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  latencyMs: z.number().nonnegative(),
+  attempts: z.number().int().nonnegative(),
+  /** Set when the call failed after all retries. */
+  error: z.string().nullable(),
+});
+
+export const RoundSettled = z.object({
+  ...base,
+  type: z.literal("round.settled"),
+  sessionId: z.string(),
+  trial: z.number().int().nonnegative(),
+  round: z.number().int().nonnegative(),
+  itemId: z.string(),
+  /** Per agent: its own choice (null when invalid) and what it received (own self + partner's other). */
+  outcomes: z.array(
+    z.object({
+      agentId: z.string(),
+      option: z.number().int().positive().nullable(),
+      received: z.number(),
+    }),
+  ),
+});
+
+export const TrialCompleted = z.object({
+  ...base,
+  type: z.literal("trial.completed"),
+  sessionId: z.string(),
+  trial: z.number().int().nonnegative(),
+  agentIds: z.array(z.string()),
+});
+
+export const RunStatus = z.enum(["completed", "budget-exhausted", "failed", "interrupted"]);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const RunCompleted = z.object({
+  ...base,
+  type: z.literal("run.completed"),
+  status: RunStatus,
+  decisions: z.number().int().nonnegative(),
+  invalid: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  message: z.string().nullable(),
+});
+
+export const HvaeEvent = z.discriminatedUnion("type", [
+  RunStarted,
+  TrialStarted,
+  DecisionRequested,
+  DecisionMade,
+  DecisionInvalid,
+  ModelCall,
+  RoundSettled,
+  TrialCompleted,
+  RunCompleted,
+]);
+export type HvaeEvent = z.infer<typeof HvaeEvent>;
+export type EventType = HvaeEvent["type"];
+export type EventOf<T extends EventType> = Extract<HvaeEvent, { type: T }>;
+/** An event before the environment stamps it with run id, sequence number and time. */
+export type EventBody<E extends HvaeEvent = HvaeEvent> = E extends HvaeEvent
+  ? Omit<E, "runId" | "seq" | "time">
+  : never;
+
+/** Builds a decision id; the same (session, round, agent) always gives the same id. */
+export function decisionId(sessionId: string, round: number, agentId: string): string {
+  return `${sessionId}/r${round}/${agentId}`;
+}
+
+/** Builds a session id for a pair (or a single agent) and a trial. */
+export function sessionId(agentIds: readonly string[], trial: number): string {
+  return `${agentIds.join("+")}#t${trial}`;
+}
