@@ -61,6 +61,17 @@ export const RunStarted = z.object({
   plannedDecisions: z.number().int().nonnegative(),
   plannedSessions: z.number().int().nonnegative(),
   agents: z.array(AgentInfo),
+  /**
+   * The game's items in canonical order (ids as in decision events), so analysis can score
+   * slider items and fit the logit estimator on custom games from the log alone.
+   */
+  items: z.array(
+    z.object({
+      id: z.string(),
+      primary: z.boolean(),
+      options: z.array(z.object({ self: z.number(), other: z.number() })),
+    }),
+  ),
   /** True when this segment of the log continues an interrupted run. */
   resumed: z.boolean(),
 });
