@@ -1,0 +1,118 @@
+/**
+ * The contract between the environment, the LLM agent and the model gateway. The gateway is
+ * the only code that talks to a model server; everything else sees these types.
+ *
+ * @example
+ * const gateway = createGateway({ endpoints: {}, prices: {}, cachePath: ".hvae/cache.sqlite",
+ *   refreshCache: false, maxCostUsd: 5, env: process.env });
+ * const r = await gateway.chat({ model: "openai:gpt-4o-mini", params: { temperature: null, topP: null,
+ *   seed: null, maxTokens: 64 }, messages: [{ role: "user", content: "Say A." }], schema: null,
+ *   sampleIndex: 0, decisionId: null, agentId: "a", purpose: "test" });
+ */
+import type { Observable } from "rxjs";
+import type { z } from "zod";
+import type { EventBody, EventOf } from "../events.ts";
+import type { Scenario } from "../scenario/schema.ts";
+
+export interface GatewayOptions {
+  endpoints: Scenario["endpoints"];
+  prices: Scenario["prices"];
+  /** SQLite file for the response cache; null = --no-cache. */
+  cachePath: string | null;
+  /** Ignore cached answers (still writes fresh ones). */
+  refreshCache: boolean;
+  /** Stop scheduling paid calls once this much has been spent; null = no cap. */
+  maxCostUsd: number | null;
+  /** Where API keys come from (process.env in the CLI); never written anywhere. */
+  env: Record<string, string | undefined>;
+  /** Upper bound on the time one call may spend in retries, ms (default 300 000). */
+  maxRetryTimeMs?: number;
+  /** Base of the exponential backoff, ms (default 500; tests use less). */
+  retryBaseMs?: number;
+}
+
+export interface ChatParams {
+  temperature: number | null;
+  topP: number | null;
+  seed: number | null;
+  maxTokens: number;
+}
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface ChatRequest {
+  /** Model reference: "openai:<model>" or "<endpoint>:<model>". */
+  model: string;
+  params: ChatParams;
+  messages: ChatMessage[];
+  /** Structured output schema (sent as a strict json_schema response format), or null for text. */
+  schema: { name: string; zod: z.ZodType } | null;
+  /** Distinguishes independent samples of the same request; part of the cache key. */
+  sampleIndex: number;
+  decisionId: string | null;
+  agentId: string;
+  /** What the call is for: "describe", "goal", "decide", "repair", … */
+  purpose: string;
+}
+
+export interface ChatResult {
+  /** The assistant's text ("" when the model sent no content). */
+  content: string;
+  /** The schema-validated object for structured requests; null when absent or invalid. */
+  parsed: unknown | null;
+  /** The model's refusal message (structured output), or null. */
+  refusal: string | null;
+  cached: boolean;
+  inputTokens: number;
+  outputTokens: number;
+  /** What this call cost in this run (0 when served from the cache). */
+  costUsd: number;
+}
+
+export interface GatewaySummary {
+  /** All calls answered, cached or not. */
+  calls: number;
+  cacheHits: number;
+  /** Tokens and cost of the calls that went over the network (what was paid for). */
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface ModelGateway {
+  /** Throws BudgetExhaustedError, or ModelCallError after retries; both are reported on calls$. */
+  chat(req: ChatRequest): Promise<ChatResult>;
+  /** Every call (cached or not, failed too) in completion order; completes on close(). */
+  readonly calls$: Observable<EventBody<EventOf<"model.call">>>;
+  budgetExhausted(): boolean;
+  summary(): GatewaySummary;
+  close(): Promise<void>;
+  /**
+   * Whether the model's endpoint accepts structured output; throws an InputError for an
+   * unknown endpoint or a missing key, so agents can fail at creation. Optional so test fakes
+   * need not implement it (agents then assume true).
+   */
+  supportsStructuredOutput?(model: string): boolean;
+}
+
+/** The run's --max-cost was reached: no new paid call is scheduled. */
+export class BudgetExhaustedError extends Error {
+  constructor(message = "budget exhausted") {
+    super(message);
+    this.name = "BudgetExhaustedError";
+  }
+}
+
+/** A model call that failed for good (after retries, or with a non-retryable error). */
+export class ModelCallError extends Error {
+  constructor(
+    message: string,
+    readonly attempts: number,
+  ) {
+    super(message);
+    this.name = "ModelCallError";
+  }
+}
