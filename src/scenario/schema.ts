@@ -75,19 +75,45 @@ export const LlmAgent = z
     prompts: PromptSettings.default({ describe: true, goal: false, templates: {} }),
   })
   .strict();
+const BUILT_IN = ["utility", "logit", "random", "constant", "reciprocal", "llm"] as const;
+export const AGENT_TYPE_MESSAGE = `expected type ${BUILT_IN.join(", ")} or a module path like ./agents/my-agent.ts`;
+
 /** A custom agent type loaded from a module path; any extra fields pass through to it. */
 export const CustomAgent = z
   .object({
     ...common,
-    type: z.string().regex(/^\.{1,2}\/|^\//, "expected a built-in type or a module path starting with ./, ../ or /"),
+    type: z.string().regex(/^\.{1,2}\/|^\//, AGENT_TYPE_MESSAGE),
   })
   .passthrough();
 
-const BUILT_IN = ["utility", "logit", "random", "constant", "reciprocal", "llm"] as const;
+/** The schema of each built-in agent type, by its `type` value. */
+export const BUILT_IN_AGENTS = {
+  utility: UtilityAgent,
+  logit: LogitAgent,
+  random: RandomAgent,
+  constant: ConstantAgent,
+  reciprocal: ReciprocalAgent,
+  llm: LlmAgent,
+} as const;
+
+/**
+ * The one branch of AgentEntry an entry means, chosen by its `type`, so errors can name the
+ * entry's real problem instead of "matched no branch"; null when `type` itself is wrong.
+ *
+ * @example
+ * agentSchemaFor({ type: "logit" }) === LogitAgent; // true
+ */
+export function agentSchemaFor(entry: unknown): z.ZodType | null {
+  if (typeof entry !== "object" || entry === null) return null;
+  const type = (entry as { type?: unknown }).type;
+  if (typeof type !== "string") return null;
+  if (Object.hasOwn(BUILT_IN_AGENTS, type)) return BUILT_IN_AGENTS[type as keyof typeof BUILT_IN_AGENTS];
+  return /^\.{1,2}\/|^\//.test(type) ? CustomAgent : null;
+}
 
 export const AgentEntry = z.union(
   [UtilityAgent, LogitAgent, RandomAgent, ConstantAgent, ReciprocalAgent, LlmAgent, CustomAgent],
-  { error: `expected type ${BUILT_IN.join(", ")} or a module path like ./agents/my-agent.ts` },
+  { error: AGENT_TYPE_MESSAGE },
 );
 export type AgentEntry = z.infer<typeof AgentEntry>;
 

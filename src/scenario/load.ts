@@ -1,0 +1,124 @@
+/**
+ * Reading a scenario file (YAML or JSON — JSON is read by the YAML parser, so both get line
+ * numbers): parse, validate with the zod schema, then the checks zod cannot make. Every problem
+ * found is reported at once, with its path and line.
+ *
+ * @example
+ * const { scenario, dir } = await loadScenario("scenarios/demo.yaml");
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { basename, dirname, isAbsolute, resolve } from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import { InputError } from "../cli/errors.ts";
+import { gameItems } from "../games/plan.ts";
+import { issuesToProblems, problemAt, ScenarioError, yamlLocator, type Locator, type Problem } from "./errors.ts";
+import { expandAgentsWithSource } from "./expand.ts";
+import { Scenario } from "./schema.ts";
+
+export interface LoadedScenario {
+  /** Parsed, defaults applied. */
+  scenario: Scenario;
+  /** Absolute path of the file. */
+  path: string;
+  /** Its directory: custom agent module paths are relative to it. */
+  dir: string;
+}
+
+/** Reads and validates a scenario file; throws ScenarioError listing every problem. */
+export async function loadScenario(path: string): Promise<LoadedScenario> {
+  const abs = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(abs, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code === "ENOENT" ? `scenario file not found: ${path}` : `cannot read scenario ${path}: ${(err as Error).message}`);
+  }
+  return { scenario: parseScenarioText(text, abs), path: abs, dir: dirname(abs) };
+}
+
+/**
+ * Validates scenario text. `fileName` names the file in messages (its base name) and anchors
+ * relative custom-agent module paths (its directory).
+ */
+export function parseScenarioText(text: string, fileName: string): Scenario {
+  const shown = basename(fileName);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ScenarioError(
+      shown,
+      doc.errors.map((e) => {
+        const at = lineCounter.linePos(e.pos[0]);
+        return { path: "", line: at.line, column: at.col, message: `YAML: ${e.message.split("\n")[0]}` };
+      }),
+    );
+  }
+  const locator = yamlLocator(doc, lineCounter);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    throw new ScenarioError(shown, [{ path: "", line: null, column: null, message: (err as Error).message }]);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ScenarioError(shown, [problemAt(locator, [], "expected a mapping of scenario fields (name, agents, …)")]);
+  }
+  const parsed = Scenario.safeParse(raw);
+  if (!parsed.success) throw new ScenarioError(shown, byLine(issuesToProblems(parsed.error.issues, raw, locator)));
+  const problems = semanticProblems(parsed.data, dirname(resolve(fileName)), locator);
+  if (problems.length > 0) throw new ScenarioError(shown, byLine(problems));
+  return parsed.data;
+}
+
+/** What the schema cannot see: relations between fields, and files the scenario names. */
+export function semanticProblems(scenario: Scenario, dir: string, locator: Locator | null): Problem[] {
+  const problems: Problem[] = [];
+  const agents = expandAgentsWithSource(scenario);
+
+  const firstEntry = new Map<string, number>();
+  for (const { spec, entry } of agents) {
+    const seen = firstEntry.get(spec.id);
+    if (seen === undefined) firstEntry.set(spec.id, entry);
+    else problems.push(problemAt(locator, ["agents", entry, "id"], `duplicate agent id '${spec.id}' (also from agents[${seen}])`));
+  }
+
+  if (scenario.pairing === "fixed") {
+    if (scenario.pairs.length === 0) problems.push(problemAt(locator, ["pairs"], "pairing fixed needs at least one pair, e.g. pairs: [[alice, bob]]"));
+    scenario.pairs.forEach((pair, i) => {
+      pair.forEach((id, j) => {
+        if (!firstEntry.has(id)) problems.push(problemAt(locator, ["pairs", i, j], `unknown agent '${id}' (agents: ${listIds([...firstEntry.keys()])})`));
+      });
+      if (pair[0] === pair[1]) problems.push(problemAt(locator, ["pairs", i], `an agent cannot be paired with itself ('${pair[0]}')`));
+    });
+  } else if (scenario.pairs.length > 0) {
+    problems.push(problemAt(locator, ["pairs"], `pairs are only used with pairing: fixed (pairing is ${scenario.pairing})`));
+  }
+  if ((scenario.pairing === "round-robin" || scenario.pairing === "random") && agents.length < 2) {
+    problems.push(problemAt(locator, ["pairing"], `${scenario.pairing} pairing needs at least 2 agents, got ${agents.length}`));
+  }
+
+  const fewestOptions = Math.min(...gameItems(scenario.game).map((item) => item.options.length));
+  scenario.agents.forEach((entry, i) => {
+    if (entry.type === "constant" && "option" in entry && entry.option > fewestOptions) {
+      problems.push(problemAt(locator, ["agents", i, "option"], `option ${entry.option} is beyond the game's ${fewestOptions} options (positions 1–${fewestOptions})`));
+    }
+    const type = String(entry.type);
+    if (type.startsWith(".") || isAbsolute(type)) {
+      const file = resolve(dir, type);
+      if (!existsSync(file)) problems.push(problemAt(locator, ["agents", i, "type"], `agent module not found: ${file}`));
+    }
+  });
+  return problems;
+}
+
+/** File order reads best; problems without a place go last. */
+function byLine(problems: Problem[]): Problem[] {
+  const key = (p: Problem) => (p.line ?? Infinity) * 1e6 + (p.column ?? 0);
+  return problems.slice().sort((a, b) => key(a) - key(b));
+}
+
+function listIds(ids: string[]): string {
+  return ids.length <= 8 ? ids.join(", ") : `${ids.slice(0, 8).join(", ")}, … (${ids.length} in all)`;
+}
