@@ -101,8 +101,9 @@ export function semanticProblems(scenario: Scenario, dir: string, locator: Locat
 
   const fewestOptions = Math.min(...gameItems(scenario.game).map((item) => item.options.length));
   scenario.agents.forEach((entry, i) => {
-    if (entry.type === "constant" && "option" in entry && entry.option > fewestOptions) {
-      problems.push(problemAt(locator, ["agents", i, "option"], `option ${entry.option} is beyond the game's ${fewestOptions} options (positions 1–${fewestOptions})`));
+    const option = entry.type === "constant" ? (entry as { option: number }).option : 0;
+    if (option > fewestOptions) {
+      problems.push(problemAt(locator, ["agents", i, "option"], `option ${option} is beyond the game's ${fewestOptions} options (positions 1–${fewestOptions})`));
     }
     const type = String(entry.type);
     if (type.startsWith(".") || isAbsolute(type)) {

@@ -1,0 +1,55 @@
+/**
+ * A custom agent type: tit-for-tat on allocation games. It cooperates (maximises the joint payoff)
+ * until its partner's last choice reveals an angle below `threshold` degrees — the partner kept
+ * more than a prosocial would — and then defects (maximises its lead over the partner) until the
+ * partner cooperates again. Forgiving by design: one cooperative round restores cooperation.
+ *
+ * Use it from a scenario (the path is relative to the scenario file; `threshold` is optional and
+ * passes through from the agent entry):
+ * ```yaml
+ * agents:
+ *   - id: tft
+ *     type: ../../agents/examples/tit-for-tat.ts
+ *     value: prosocial
+ *     threshold: 22.45
+ * ```
+ *
+ * @example
+ * const agent = createAgent({ id: "tft", type: "./tit-for-tat.ts", value: "prosocial" }, ctx);
+ */
+import type { Agent, AgentFactory, Decision, Observation, PresentedOption, RoundResult } from "../agent.ts";
+
+/** The prosocial/individualistic border of the slider's categories (METHOD §3). */
+const DEFAULT_THRESHOLD = 22.45;
+
+export const createAgent: AgentFactory = (spec, ctx): Agent => {
+  const threshold = typeof spec.threshold === "number" ? spec.threshold : DEFAULT_THRESHOLD;
+  // Per partner: did that partner cooperate last round? Unknown partners get cooperation.
+  const cooperating = new Map<string, boolean>();
+
+  const choose = (options: readonly PresentedOption[], score: (o: PresentedOption) => number, obs: Observation): Decision => {
+    const scores = options.map(score);
+    const best = Math.max(...scores);
+    const ties = scores.flatMap((s, i) => (s >= best - 1e-9 ? [i] : []));
+    const index = ties.length === 1 ? ties[0] : ties[ctx.rng.derive(obs.decisionId).int(ties.length)];
+    return { kind: "choice", index };
+  };
+
+  return {
+    id: spec.id,
+    async decide(obs) {
+      const nice = cooperating.get(obs.partner?.id ?? "") ?? true;
+      return nice
+        ? choose(obs.item.options, (o) => o.self + o.other, obs)
+        : choose(obs.item.options, (o) => o.self - o.other, obs);
+    },
+    feedback(result: RoundResult) {
+      if (!result.partner || result.partnerId === null) return;
+      const revealed = (Math.atan2(result.partner.other - 50, result.partner.self - 50) * 180) / Math.PI;
+      cooperating.set(result.partnerId, revealed >= threshold);
+    },
+    reset(scope) {
+      if (scope === "partner") cooperating.clear();
+    },
+  };
+};
