@@ -1,0 +1,70 @@
+/**
+ * Model references: "openai:<model>" or "<endpoint>:<model>" for an endpoint named in the
+ * scenario. Resolution finds the base URL, the limits and the key (from the environment only).
+ *
+ * @example
+ * const m = resolveModelRef("local:llama3:8b", { local: Endpoint.parse({ baseURL: "http://127.0.0.1:8000/v1" }) }, process.env);
+ * m.endpointName; // "local"
+ * m.model;        // "llama3:8b"
+ */
+import { z } from "zod";
+import { InputError } from "../cli/errors.ts";
+import { Endpoint } from "../scenario/schema.ts";
+
+export type EndpointSettings = z.infer<typeof Endpoint>;
+
+export const OPENAI_BASE_URL = "https://api.openai.com/v1";
+
+export interface ResolvedModel {
+  /** The reference as written, e.g. "openai:gpt-4o-mini". */
+  readonly ref: string;
+  readonly endpointName: string;
+  /** The model name sent to the server. */
+  readonly model: string;
+  readonly baseURL: string;
+  readonly settings: EndpointSettings;
+  /** Held in memory only; never part of a cache key, event or log line. */
+  readonly apiKey: string;
+}
+
+/** Splits "endpoint:model" at the first colon (model names such as "llama3:8b" keep theirs). */
+export function parseModelRef(ref: string): { endpoint: string; model: string } {
+  const i = ref.indexOf(":");
+  if (i <= 0 || i === ref.length - 1)
+    throw new InputError(`model '${ref}': expected "openai:<model>" or "<endpoint>:<model>"`);
+  return { endpoint: ref.slice(0, i), model: ref.slice(i + 1) };
+}
+
+/** Keyless local servers (vLLM, Ollama, …) still need a non-empty key for the OpenAI client. */
+const NO_KEY = "not-needed";
+
+/**
+ * Resolves a model reference against the scenario's endpoints and the environment; throws an
+ * InputError naming the problem (unknown endpoint, missing key variable).
+ */
+export function resolveModelRef(
+  ref: string,
+  endpoints: Record<string, EndpointSettings>,
+  env: Record<string, string | undefined>,
+): ResolvedModel {
+  const { endpoint, model } = parseModelRef(ref);
+  const named = Object.hasOwn(endpoints, endpoint) ? endpoints[endpoint] : undefined;
+  if (endpoint === "openai") {
+    const settings = named ?? Endpoint.parse({ baseURL: env.OPENAI_BASE_URL || OPENAI_BASE_URL, apiKeyEnv: "OPENAI_API_KEY" });
+    const keyVar = settings.apiKeyEnv ?? "OPENAI_API_KEY";
+    const apiKey = env[keyVar];
+    if (!apiKey) throw new InputError(`model '${ref}' needs the environment variable ${keyVar} (the API key)`);
+    return { ref, endpointName: endpoint, model, baseURL: settings.baseURL, settings, apiKey };
+  }
+  if (!named) {
+    const known = ["openai", ...Object.keys(endpoints)].join(", ");
+    throw new InputError(`model '${ref}': unknown endpoint '${endpoint}' (known: ${known}; add it under endpoints:)`);
+  }
+  let apiKey = NO_KEY;
+  if (named.apiKeyEnv) {
+    const value = env[named.apiKeyEnv];
+    if (!value) throw new InputError(`model '${ref}': endpoints.${endpoint}.apiKeyEnv names ${named.apiKeyEnv}, which is not set`);
+    apiKey = value;
+  }
+  return { ref, endpointName: endpoint, model, baseURL: named.baseURL, settings: named, apiKey };
+}

@@ -1,0 +1,104 @@
+/**
+ * Retries for model calls: exponential backoff with full jitter on 429, 5xx, timeouts, broken
+ * connections and malformed bodies; `Retry-After` (seconds or an HTTP date, or OpenAI's
+ * `retry-after-ms`) is honoured as a floor; bounded by a number of retries AND a total time.
+ *
+ * @example
+ * const { value, attempts } = await withRetry((n) => callOnce(n), { maxRetries: 5, maxTotalMs: 60_000, baseMs: 500, maxDelayMs: 20_000 });
+ */
+import { ModelCallError } from "./gateway-types.ts";
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  maxRetries: number;
+  /** No retry is started if its wait would end after this much time since the first attempt. */
+  maxTotalMs: number;
+  baseMs: number;
+  maxDelayMs: number;
+}
+
+export interface Failure {
+  retryable: boolean;
+  /** Minimum wait asked for by the server, ms. */
+  retryAfterMs: number | null;
+  /** One line for the model.call event. */
+  reason: string;
+}
+
+/** Retry-After as ms: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | null {
+  if (value == null || value.trim() === "") return null;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const date = Date.parse(v);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+function header(err: { headers?: unknown }, name: string): string | null {
+  const h = err.headers;
+  if (!h) return null;
+  if (typeof (h as Headers).get === "function") return (h as Headers).get(name);
+  const v = (h as Record<string, unknown>)[name];
+  return typeof v === "string" ? v : null;
+}
+
+const RETRYABLE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "EAI_AGAIN"]);
+
+/** Decides whether an error from one attempt is worth another. */
+export function classify(err: unknown): Failure {
+  const e = (err ?? {}) as { name?: string; message?: string; status?: unknown; code?: unknown; cause?: unknown; headers?: unknown };
+  const message = (e.message ?? String(err)).split("\n")[0].slice(0, 300);
+  if (typeof e.status === "number") {
+    const retryable = e.status === 408 || e.status === 409 || e.status === 429 || e.status >= 500;
+    const ms = header(e, "retry-after-ms");
+    const retryAfterMs = ms && /^\d+(\.\d+)?$/.test(ms) ? Number(ms) : parseRetryAfter(header(e, "retry-after"));
+    return { retryable, retryAfterMs, reason: `HTTP ${e.status}: ${message}` };
+  }
+  const name = e.name ?? "";
+  if (name === "TimeoutError" || name === "APIConnectionTimeoutError")
+    return { retryable: true, retryAfterMs: null, reason: `timeout: ${message}` };
+  if (name === "APIConnectionError" || (typeof e.code === "string" && RETRYABLE_CODES.has(e.code)))
+    return { retryable: true, retryAfterMs: null, reason: `connection error: ${message}` };
+  if (name === "SyntaxError") return { retryable: true, retryAfterMs: null, reason: `malformed response body: ${message}` };
+  if (e.cause) {
+    const inner = classify(e.cause);
+    if (inner.retryable) return inner;
+  }
+  return { retryable: false, retryAfterMs: null, reason: `${name || "error"}: ${message}` };
+}
+
+/** The wait before retry number `retry` (1-based): full jitter, floored by Retry-After. */
+export function backoffMs(retry: number, policy: RetryPolicy, retryAfterMs: number | null, random: () => number): number {
+  const cap = Math.min(policy.maxDelayMs, policy.baseMs * 2 ** (retry - 1));
+  const jittered = random() * cap;
+  return retryAfterMs === null ? jittered : Math.max(retryAfterMs, jittered);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs `attempt` until it succeeds, fails with a non-retryable error, or the count or time
+ * bound is reached; then throws a ModelCallError carrying the attempts and the last reason.
+ */
+export async function withRetry<T>(
+  attempt: (n: number) => Promise<T>,
+  policy: RetryPolicy,
+  // Jitter only decorrelates concurrent clients; it never influences a result, so it needs no seed.
+  random: () => number = Math.random,
+): Promise<{ value: T; attempts: number }> {
+  const start = Date.now();
+  for (let n = 1; ; n++) {
+    try {
+      return { value: await attempt(n), attempts: n };
+    } catch (err) {
+      if (err instanceof ModelCallError || (err as Error)?.name === "BudgetExhaustedError") throw err;
+      const f = classify(err);
+      if (!f.retryable) throw new ModelCallError(f.reason, n);
+      if (n > policy.maxRetries) throw new ModelCallError(`${f.reason} (gave up after ${n} attempts)`, n);
+      const wait = backoffMs(n, policy, f.retryAfterMs, random);
+      if (Date.now() - start + wait > policy.maxTotalMs)
+        throw new ModelCallError(`${f.reason} (gave up: retry time limit of ${policy.maxTotalMs} ms)`, n);
+      await sleep(wait);
+    }
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * A local OpenAI-compatible `/v1/chat/completions` server for tests and benchmarks: the real
+ * client goes over real HTTP to 127.0.0.1 on an ephemeral port, and each request's behaviour is
+ * scripted (by position, by a function of the request, or by seeded fault probabilities).
+ *
+ * @example
+ * const server = await startOpenAiServer({ respond: () => ({ kind: "answer", letter: "C" }) });
+ * // … point an endpoint at server.baseURL …
+ * expect(server.requests).toHaveLength(6);
+ * await server.stop();
+ */
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRng } from "../../src/random.ts";
+
+/** What the server does with one request. */
+export type Behaviour =
+  | {
+      kind: "answer";
+      /** Text content; for structured requests an object is sent as JSON. Default: the letter. */
+      content?: string | object | null;
+      /** Shorthand: answer this letter (JSON {letter, reason} when structured, else "X"). */
+      letter?: string;
+      refusal?: string;
+      finishReason?: string;
+      usage?: { prompt_tokens: number; completion_tokens: number } | null;
+      delayMs?: number;
+    }
+  | { kind: "status"; status: number; retryAfter?: string; body?: string; delayMs?: number }
+  | { kind: "hang" }
+  | { kind: "malformed"; body?: string; delayMs?: number };
+
+export interface RecordedRequest {
+  /** 0-based arrival index. */
+  index: number;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: ChatBody;
+  /** Raw request text (to search for secrets). */
+  raw: string;
+}
+
+export interface ChatBody {
+  model: string;
+  messages: { role: string; content: string }[];
+  response_format?: { type: string; json_schema?: { name: string; schema: Record<string, unknown>; strict?: boolean } };
+  temperature?: number;
+  top_p?: number;
+  seed?: number;
+  max_tokens?: number;
+  [key: string]: unknown;
+}
+
+/** Fault probabilities, drawn per request from a seeded generator in arrival order. */
+export interface FaultMix {
+  seed: number;
+  p429?: number;
+  /** Seconds sent as Retry-After on 429 (omit for none). */
+  retryAfterSeconds?: number;
+  p500?: number;
+  pHang?: number;
+  pMalformed?: number;
+  pEmpty?: number;
+  pRefusal?: number;
+}
+
+export interface ServerOptions {
+  /** Delay before every answer, ms (a behaviour's own delayMs wins). */
+  delayMs?: number;
+  /** Behaviours for requests 0, 1, 2, … in arrival order (counted from start or the last configure); later ones fall back. */
+  script?: Behaviour[];
+  /** Behaviour as a function of the request; default: answer the first option label offered. */
+  respond?: (req: RecordedRequest) => Behaviour | string;
+  faults?: FaultMix;
+}
+
+export interface FakeOpenAi {
+  /** e.g. http://127.0.0.1:43121/v1 */
+  readonly baseURL: string;
+  readonly requests: RecordedRequest[];
+  /** Requests received so far. */
+  count(): number;
+  /** Highest number of requests in flight at once. */
+  maxInFlight(): number;
+  /** Replace the behaviour options between test phases. */
+  configure(opts: ServerOptions): void;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The labels offered in a request: the json schema enum, else "X:" lines of the last user message. */
+export function offeredLabels(body: ChatBody): string[] {
+  const letter = body.response_format?.json_schema?.schema?.properties as
+    | Record<string, { enum?: string[] }>
+    | undefined;
+  if (letter?.letter?.enum) return letter.letter.enum;
+  const last = [...body.messages].reverse().find((m) => m.role === "user")?.content ?? "";
+  return [...last.matchAll(/^([A-Z]{1,2}): /gm)].map((m) => m[1]);
+}
+
+function defaultBehaviour(req: RecordedRequest): Behaviour {
+  const labels = offeredLabels(req.body);
+  if (labels.length > 0) return { kind: "answer", letter: labels[0] };
+  return { kind: "answer", content: `Reply ${req.index}: a considered answer.` };
+}
+
+function faultFor(mix: FaultMix, draw: number): Behaviour | null {
+  let acc = 0;
+  const table: [number | undefined, Behaviour][] = [
+    [mix.p429, { kind: "status", status: 429, retryAfter: mix.retryAfterSeconds?.toString() }],
+    [mix.p500, { kind: "status", status: 500 }],
+    [mix.pHang, { kind: "hang" }],
+    [mix.pMalformed, { kind: "malformed" }],
+    [mix.pEmpty, { kind: "answer", content: "" }],
+    [mix.pRefusal, { kind: "answer", content: null, refusal: "I can't help with that." }],
+  ];
+  for (const [p, b] of table) {
+    acc += p ?? 0;
+    if (draw < acc) return b;
+  }
+  return null;
+}
+
+function tokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+function completion(req: RecordedRequest, b: Extract<Behaviour, { kind: "answer" }>): string {
+  const structured = req.body.response_format?.type === "json_schema";
+  let content: string | null;
+  if (b.content === null) content = null;
+  else if (b.content !== undefined) content = typeof b.content === "string" ? b.content : JSON.stringify(b.content);
+  else if (b.letter !== undefined)
+    content = structured ? JSON.stringify({ letter: b.letter, reason: `Option ${b.letter} fits me.` }) : b.letter;
+  else content = "";
+  const prompt = req.body.messages.map((m) => m.content).join("\n");
+  const usage =
+    b.usage === null
+      ? undefined
+      : (b.usage ?? { prompt_tokens: tokens(prompt), completion_tokens: tokens(content ?? b.refusal ?? "") });
+  return JSON.stringify({
+    id: `chatcmpl-${req.index}`,
+    object: "chat.completion",
+    created: 1_700_000_000,
+    model: req.body.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content, refusal: b.refusal ?? null },
+        finish_reason: b.finishReason ?? "stop",
+        logprobs: null,
+      },
+    ],
+    ...(usage ? { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } } : {}),
+  });
+}
+
+/**
+ * Starts the server on 127.0.0.1 with an ephemeral port. Always `await server.stop()`: it ends
+ * hung requests too.
+ */
+export async function startOpenAiServer(initial: ServerOptions = {}): Promise<FakeOpenAi> {
+  let opts = initial;
+  let rng = createRng(opts.faults?.seed ?? 0);
+  /** Script positions count from the last configure(). */
+  let scriptBase = 0;
+  const requests: RecordedRequest[] = [];
+  let inFlight = 0;
+  let peak = 0;
+  const hung = new Set<ServerResponse>();
+
+  const server = createServer((httpReq, res) => {
+    const chunks: Buffer[] = [];
+    httpReq.on("data", (c: Buffer) => chunks.push(c));
+    httpReq.on("end", () => {
+      void handle(httpReq.url ?? "", httpReq.headers, Buffer.concat(chunks).toString("utf8"), res);
+    });
+  });
+
+  async function handle(path: string, headers: IncomingHttpHeaders, raw: string, res: ServerResponse) {
+    if (!path.endsWith("/chat/completions")) {
+      res.writeHead(404, { "content-type": "application/json" }).end('{"error":{"message":"not found"}}');
+      return;
+    }
+    const rec: RecordedRequest = { index: requests.length, path, headers, body: JSON.parse(raw) as ChatBody, raw };
+    requests.push(rec);
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    res.on("close", () => inFlight--);
+
+    let b: Behaviour | string | null = opts.script?.[rec.index - scriptBase] ?? null;
+    if (!b && opts.faults) b = faultFor(opts.faults, rng.next());
+    if (!b) b = (opts.respond ?? defaultBehaviour)(rec);
+    const behaviour: Behaviour = typeof b === "string" ? { kind: "answer", content: b } : b;
+
+    if (behaviour.kind === "hang") {
+      hung.add(res);
+      return;
+    }
+    await sleep(behaviour.delayMs ?? opts.delayMs ?? 0);
+    if (res.destroyed) return;
+    if (behaviour.kind === "status") {
+      const h: Record<string, string> = { "content-type": "application/json" };
+      if (behaviour.retryAfter !== undefined) h["retry-after"] = behaviour.retryAfter;
+      const message = behaviour.status === 429 ? "Rate limit reached" : "Internal server error";
+      res.writeHead(behaviour.status, h).end(behaviour.body ?? JSON.stringify({ error: { message, type: "server_error" } }));
+    } else if (behaviour.kind === "malformed") {
+      res.writeHead(200, { "content-type": "application/json" }).end(behaviour.body ?? '{"id": "chatcmpl-x", "choices": [');
+    } else {
+      res.writeHead(200, { "content-type": "application/json" }).end(completion(rec, behaviour));
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    requests,
+    count: () => requests.length,
+    maxInFlight: () => peak,
+    configure(next) {
+      opts = next;
+      scriptBase = requests.length;
+      rng = createRng(next.faults?.seed ?? 0);
+    },
+    async stop() {
+      for (const res of hung) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
