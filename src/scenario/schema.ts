@@ -13,7 +13,8 @@ const CATEGORY_OR_ANGLE =
 export const Category = z.enum(["altruistic", "prosocial", "individualistic", "competitive"]);
 export type Category = z.infer<typeof Category>;
 
-export const ValueField = z.union([Category, z.number().min(-180).max(180)], {
+const ANGLE_RANGE = "expected an angle in degrees from -180 to 180";
+export const ValueField = z.union([Category, z.number().min(-180, ANGLE_RANGE).max(180, ANGLE_RANGE)], {
   error: CATEGORY_OR_ANGLE,
 });
 
