@@ -1,0 +1,214 @@
+/**
+ * The environment: plans the sessions of a scenario, plays them with bounded concurrency and
+ * turns everything that happens into one stream of stamped events. Sessions are buffered and
+ * released in schedule order, and run id, sequence number and time are stamped in exactly one
+ * place, so the same scenario and seed give the same log whatever the timing.
+ *
+ * @example
+ * runEnvironment({ runId: "demo-1", scenario, agents: expandAgents(scenario),
+ *   createAgent: (spec, ctx) => createAgent(spec, ctx, dir) })
+ *   .subscribe((ev) => writer.write(ev));
+ */
+import { concat, defer, EMPTY, from, merge, mergeMap, Observable, of, type OperatorFunction } from "rxjs";
+import { filter, finalize, ignoreElements, map } from "rxjs/operators";
+import type { Agent, AgentContext, AgentSpec } from "../../agents/agent.ts";
+import type { AgentInfo, EventBody, EventOf, HvaeEvent, RunStatus } from "../events.ts";
+import type { AllocationItem } from "../games/game.ts";
+import { gameItems, planTrial, roundsPerTrial } from "../games/plan.ts";
+import type { ModelGateway } from "../models/gateway-types.ts";
+import { createRng } from "../random.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import { planSessions, type SessionPlan } from "./schedule.ts";
+import { playSession } from "./session.ts";
+
+export interface EnvironmentOptions {
+  readonly runId: string;
+  /** The resolved scenario (overrides applied). */
+  readonly scenario: Scenario;
+  /** The expanded population (one spec per agent). */
+  readonly agents: readonly AgentSpec[];
+  /** Builds a fresh agent instance; called once per agent per session. */
+  readonly createAgent: (spec: AgentSpec, ctx: AgentContext) => Agent | Promise<Agent>;
+  /** Present when the scenario has llm agents; its calls are merged into the stream and it is closed at the end. */
+  readonly gateway?: ModelGateway | null;
+  /** Sessions in flight at once (default: scenario.maxConcurrency). */
+  readonly maxConcurrency?: number;
+  /** ISO time source (tests pin it). */
+  readonly clock?: () => string;
+  /** Polled before each new session: a status ends scheduling (e.g. "interrupted" on Ctrl-C). */
+  readonly shouldStop?: () => RunStatus | null;
+  /** Continue an interrupted run: skip finished sessions, drop events already logged. */
+  readonly resume?: ResumeFilter | null;
+}
+
+/** What a resumed run knows from the existing log (see store/resume.ts). */
+export interface ResumeFilter {
+  /** seq of the first event this segment writes. */
+  readonly startSeq: number;
+  readonly completedSessions: ReadonlySet<string>;
+  /** True when the log already holds this event (decision, trial start or round settlement). */
+  logged(body: EventBody): boolean;
+  /** Totals of the earlier segments, so run.completed describes the whole run. */
+  readonly prior: { readonly decisions: number; readonly invalid: number; readonly costUsd: number };
+}
+
+/** The numbers a run plans, known before any session plays. */
+export interface RunPlan {
+  readonly sessions: SessionPlan[];
+  readonly rounds: number;
+  readonly plannedDecisions: number;
+  readonly items: AllocationItem[];
+}
+
+/**
+ * Plans a scenario's sessions without playing them.
+ *
+ * @example
+ * planRun(scenario, ["a", "b"]).plannedDecisions; // trials × agents × rounds when pairing is none
+ */
+export function planRun(scenario: Scenario, agentIds: readonly string[]): RunPlan {
+  const root = createRng(scenario.seed);
+  const sessions = planSessions(scenario, agentIds, root);
+  const rounds = roundsPerTrial(scenario.game);
+  const plannedDecisions = sessions.reduce((sum, s) => sum + s.agentIds.length * rounds, 0);
+  return { sessions, rounds, plannedDecisions, items: gameItems(scenario.game) };
+}
+
+/** Runs a scenario as an Observable of stamped events: run.started first, run.completed last. */
+export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> {
+  return defer(() => {
+    const { scenario, agents, gateway, resume } = opts;
+    const specs = new Map(agents.map((s) => [s.id, s]));
+    if (specs.size !== agents.length) throw new Error("agent ids must be unique");
+    const plan = planRun(scenario, [...specs.keys()]);
+    const root = createRng(scenario.seed);
+    const concurrency = Math.max(1, opts.maxConcurrency ?? scenario.maxConcurrency);
+    const ctxScenario = { name: scenario.name, feedback: scenario.feedback, pairing: scenario.pairing };
+    const memoryOf = (spec: AgentSpec) => (typeof spec.memory === "number" ? spec.memory : plan.rounds);
+
+    let stopped: RunStatus | null = null;
+    const stopStatus = (): RunStatus | null => {
+      if (stopped) return stopped;
+      if (gateway?.budgetExhausted()) stopped = "budget-exhausted";
+      else stopped = opts.shouldStop?.() ?? null;
+      return stopped;
+    };
+
+    const play = async (p: SessionPlan): Promise<EventBody[]> => {
+      if (stopStatus()) return [];
+      const members = p.agentIds.map((id) => specs.get(id)!);
+      const instances = await Promise.all(
+        members.map((spec) =>
+          opts.createAgent(spec, { rng: root.derive("agent", spec.id, p.sessionId), gateway: gateway ?? undefined, scenario: ctxScenario }),
+        ),
+      );
+      const outcome = await playSession({
+        plan: p,
+        items: planTrial(scenario.game, root.derive("session", p.sessionId)),
+        agents: instances,
+        feedback: scenario.feedback,
+        memory: members.map(memoryOf),
+      });
+      if (outcome.status === "aborted") stopped ??= "budget-exhausted";
+      return outcome.events;
+    };
+
+    const sessions$ = from(plan.sessions).pipe(
+      filter((p) => !resume?.completedSessions.has(p.sessionId)),
+      mergeMap((p, index) => defer(() => play(p)).pipe(map((events) => ({ index, events }))), concurrency),
+      inScheduleOrder(),
+    );
+    let closed = false;
+    const closeGateway = () => (closed || !gateway ? Promise.resolve() : ((closed = true), gateway.close()));
+    const calls$: Observable<EventBody> = gateway ? gateway.calls$ : EMPTY;
+    const body$ = merge(
+      concat(sessions$, defer(closeGateway).pipe(ignoreElements())),
+      calls$,
+    ).pipe(filter((b) => !resume?.logged(b)));
+
+    const counts = { decisions: resume?.prior.decisions ?? 0, invalid: resume?.prior.invalid ?? 0 };
+    const started: EventBody<EventOf<"run.started">> = {
+      type: "run.started",
+      scenario: scenario.name,
+      seed: scenario.seed,
+      game: scenario.game.type,
+      pairing: scenario.pairing,
+      feedback: scenario.feedback,
+      plannedDecisions: plan.plannedDecisions,
+      plannedSessions: plan.sessions.length,
+      agents: agents.map(agentInfo),
+      items: plan.items.map((it) => ({ id: it.id, primary: it.primary, options: it.options.map((o) => ({ self: o.self, other: o.other })) })),
+      resumed: resume != null,
+    };
+    const completed = defer(() => {
+      const status: RunStatus = stopped ?? "completed";
+      const costUsd = (resume?.prior.costUsd ?? 0) + (gateway?.summary().costUsd ?? 0);
+      const recorded = counts.decisions + counts.invalid;
+      const body: EventBody<EventOf<"run.completed">> = {
+        type: "run.completed",
+        status,
+        decisions: counts.decisions,
+        invalid: counts.invalid,
+        costUsd,
+        message:
+          status === "completed" ? null : `${status}: ${recorded} of ${plan.plannedDecisions} planned decisions recorded`,
+      };
+      return of(body as EventBody);
+    });
+
+    const clock = opts.clock ?? isoClock();
+    let seq = resume?.startSeq ?? 0;
+    return concat(of(started as EventBody), body$, completed).pipe(
+      map((body) => {
+        if (body.type === "decision.made") counts.decisions++;
+        else if (body.type === "decision.invalid") counts.invalid++;
+        return { runId: opts.runId, seq: seq++, time: clock(), ...body } as HvaeEvent;
+      }),
+      finalize(() => void closeGateway()),
+    );
+  });
+}
+
+/** Releases each session's events only after every earlier session's, whatever finishes first. */
+function inScheduleOrder<T>(): OperatorFunction<{ index: number; events: T[] }, T> {
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      const waiting = new Map<number, T[]>();
+      let next = 0;
+      return source.subscribe({
+        next({ index, events }) {
+          waiting.set(index, events);
+          for (let ready = waiting.get(next); ready !== undefined; ready = waiting.get(next)) {
+            waiting.delete(next++);
+            for (const e of ready) subscriber.next(e);
+          }
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+    });
+}
+
+function agentInfo(spec: AgentSpec): AgentInfo {
+  return {
+    id: spec.id,
+    type: spec.type,
+    value: spec.value,
+    model: spec.type === "llm" && typeof spec.model === "string" ? spec.model : null,
+    condition: typeof spec.condition === "string" ? spec.condition : null,
+  };
+}
+
+/** new Date().toISOString() once per millisecond, not once per event. */
+function isoClock(): () => string {
+  let last = -1;
+  let text = "";
+  return () => {
+    const now = Date.now();
+    if (now !== last) {
+      last = now;
+      text = new Date(now).toISOString();
+    }
+    return text;
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * Reads an event log back as an Observable of typed events, streaming line by line (the file is
+ * never loaded whole). Every line is validated with the event schema. A broken last line is what
+ * a crash mid-write leaves behind: it is skipped and reported through `onTornLine`; a broken line
+ * anywhere else is corruption and errors the stream with the line number.
+ *
+ * @example
+ * readEvents("runs/demo-x/events.jsonl", { onTornLine: (t) => console.warn(t.message) })
+ *   .pipe(filter((e) => e.type === "decision.made"))
+ *   .subscribe((e) => console.log(e.agentId, e.option));
+ */
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { Observable } from "rxjs";
+import { InputError } from "../cli/errors.ts";
+import { HvaeEvent } from "../events.ts";
+
+export interface TornLine {
+  /** 1-based line number of the torn line. */
+  readonly line: number;
+  readonly text: string;
+  readonly message: string;
+}
+
+export interface ReadEventsOptions {
+  /** Called once when the last line is torn; by default a warning goes to stderr. */
+  readonly onTornLine?: (torn: TornLine) => void;
+}
+
+export function readEvents(path: string, options: ReadEventsOptions = {}): Observable<HvaeEvent> {
+  const onTornLine = options.onTornLine ?? ((t: TornLine) => process.stderr.write(`hvae: warning: ${t.message}\n`));
+  return new Observable<HvaeEvent>((subscriber) => {
+    const input = createReadStream(path, { encoding: "utf8" });
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    let lineNo = 0;
+    // A line that fails is held until we know whether another line follows it.
+    let suspect: { line: number; text: string; problem: string } | null = null;
+    const fail = (err: unknown) => {
+      lines.close();
+      input.destroy();
+      subscriber.error(err);
+    };
+    input.on("error", (err: NodeJS.ErrnoException) =>
+      fail(err.code === "ENOENT" ? new InputError(`${path}: no such event log`) : err),
+    );
+    lines.on("line", (text) => {
+      lineNo++;
+      if (subscriber.closed) return;
+      if (suspect) {
+        fail(new InputError(`${path} line ${suspect.line}: ${suspect.problem}`));
+        return;
+      }
+      if (text.length === 0) return;
+      const parsed = parseLine(text);
+      if (parsed.ok) subscriber.next(parsed.event);
+      else suspect = { line: lineNo, text, problem: parsed.problem };
+    });
+    lines.on("close", () => {
+      if (subscriber.closed) return;
+      if (suspect) {
+        onTornLine({
+          line: suspect.line,
+          text: suspect.text,
+          message: `${path} line ${suspect.line}: torn last line ignored (${suspect.problem})`,
+        });
+      }
+      subscriber.complete();
+    });
+    return () => {
+      lines.close();
+      input.destroy();
+    };
+  });
+}
+
+function parseLine(text: string): { ok: true; event: HvaeEvent } | { ok: false; problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, problem: "not valid JSON" };
+  }
+  const result = HvaeEvent.safeParse(json);
+  if (result.success) return { ok: true, event: result.data };
+  const issue = result.error.issues[0];
+  return { ok: false, problem: `${issue.path.join(".") || "event"}: ${issue.message}` };
+}
