@@ -1,0 +1,71 @@
+/**
+ * Live metrics during a run: running VR per value group, updated as each trajectory finishes,
+ * from the same fold step ({@link foldEvent}) the replayed analysis uses.
+ *
+ * @example
+ * events$.pipe(liveMetrics()).subscribe((u) => progress.setStatus(liveStatus(u)));
+ */
+import { filter, map, type OperatorFunction } from "rxjs";
+import type { HvaeEvent } from "../src/events.ts";
+import { accumulate, liveGroupCC, type RunAccumulator } from "./operators.ts";
+import { valueRank } from "./summary.ts";
+
+export interface LiveGroupMetric {
+  readonly value: string;
+  /** Scored trajectories so far. */
+  readonly n: number;
+  readonly vr: number;
+  readonly vrCC: number;
+}
+
+export interface LiveUpdate {
+  readonly trajectories: number;
+  readonly decisions: number;
+  readonly invalidDecisions: number;
+  readonly costUsd: number;
+  readonly groups: readonly LiveGroupMetric[];
+}
+
+/** A snapshot of the accumulator's running figures. */
+export function liveSnapshot(acc: RunAccumulator): LiveUpdate {
+  return {
+    trajectories: acc.trajectories.length,
+    decisions: acc.decisions,
+    invalidDecisions: acc.invalidDecisions,
+    costUsd: acc.costUsd,
+    groups: [...acc.live.values()]
+      .map((g) => ({ value: g.value, n: g.n, vr: g.vrSum / g.n, vrCC: liveGroupCC(g) }))
+      .sort((a, b) => valueRank(a.value) - valueRank(b.value)),
+  };
+}
+
+/**
+ * Events → one update each time a trajectory finishes (throttle downstream for display).
+ *
+ * @example
+ * events$.pipe(liveMetrics(), auditTime(1000)).subscribe((u) => console.error(liveLine(u)));
+ */
+export function liveMetrics(): OperatorFunction<HvaeEvent, LiveUpdate> {
+  return (source) =>
+    source.pipe(
+      accumulate(),
+      filter((acc) => acc.lastClosed.length > 0),
+      map(liveSnapshot),
+    );
+}
+
+/** Short status for the progress bar: "VR altruistic 0.98 · prosocial 0.91". */
+export function liveStatus(u: LiveUpdate): string {
+  if (!u.groups.length) return "";
+  return `VR ${u.groups.map((g) => `${g.value} ${g.vr.toFixed(2)}`).join(" · ")}`;
+}
+
+/** One line for `--live-metrics`: counts, then VR and VR_cc per value group. */
+export function liveLine(u: LiveUpdate): string {
+  const groups = u.groups.map((g) => `${g.value}: VR ${g.vr.toFixed(3)} cc ${g.vrCC.toFixed(3)} (n=${g.n})`);
+  const invalid = u.decisions ? ((100 * u.invalidDecisions) / u.decisions).toFixed(1) : "0.0";
+  return [
+    `metrics: ${u.trajectories} trajectories, ${u.decisions} decisions, ${invalid}% invalid, $${u.costUsd.toFixed(4)}`,
+    ...groups,
+  ].join(" | ");
+}
