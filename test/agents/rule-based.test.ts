@@ -10,11 +10,11 @@ import { PRIMARY_ITEMS } from "../../analysis/instrument.ts";
 import { createRng } from "../../src/random.ts";
 import { ctxFor, trajectory } from "./helpers.ts";
 
-const item = (options: { self: number; other: number }[], id = "x") => ({
+const item = (options: readonly { self: number; other: number }[], id = "x") => ({
   id,
   options: options.map((o, i): PresentedOption => ({ label: String.fromCharCode(65 + i), ...o })),
 });
-const obs = (options: { self: number; other: number }[], decisionId: string, partner: string | null = null) => ({
+const obs = (options: readonly { self: number; other: number }[], decisionId: string, partner: string | null = null) => ({
   decisionId,
   sessionId: "s",
   trial: 0,
