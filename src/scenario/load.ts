@@ -91,6 +91,9 @@ export function semanticProblems(scenario: Scenario, dir: string, locator: Locat
         if (!firstEntry.has(id)) problems.push(problemAt(locator, ["pairs", i, j], `unknown agent '${id}' (agents: ${listIds([...firstEntry.keys()])})`));
       });
       if (pair[0] === pair[1]) problems.push(problemAt(locator, ["pairs", i], `an agent cannot be paired with itself ('${pair[0]}')`));
+      const key = [...pair].sort().join("+");
+      const first = scenario.pairs.findIndex((p) => [...p].sort().join("+") === key);
+      if (first < i) problems.push(problemAt(locator, ["pairs", i], `the pair ${pair[0]}, ${pair[1]} is listed twice (also pairs[${first}])`));
     });
   } else if (scenario.pairs.length > 0) {
     problems.push(problemAt(locator, ["pairs"], `pairs are only used with pairing: fixed (pairing is ${scenario.pairing})`));

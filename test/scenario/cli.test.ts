@@ -19,6 +19,8 @@ describe("hvae validate", () => {
     expect(hvae("validate", "scenarios/examples/custom-game.yaml").stdout).toBe("ok: custom-game — 6 agents, 48 decisions planned\n");
     // dictator: 3 agents alone × 5 trials × 3 rounds.
     expect(hvae("validate", "scenarios/examples/dictator.yaml").stdout).toBe("ok: dictator — 3 agents, 45 decisions planned\n");
+    // random with 3 agents: each trial one pair and one agent alone → 3 × 4 trials × 6 items.
+    expect(hvae("validate", "test/fixtures/scenarios/random-odd.yaml").stdout).toBe("ok: random-odd — 3 agents, 72 decisions planned\n");
   });
 
   it("prints every problem with path and line, no stack, exit 2", () => {

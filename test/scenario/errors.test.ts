@@ -86,6 +86,11 @@ describe("scenario errors name the path and the line", () => {
     expect(problems).toEqual([{ path: "pairs[1][1]", line: 5, column: 9, message: "unknown agent 'zed' (agents: a, b)" }]);
   });
 
+  it("fixed pairs listed twice, in either order", () => {
+    const text = "name: f\npairing: fixed\npairs:\n  - [a, b]\n  - [b, a]\nagents:\n  - { id: a, type: random, value: 0 }\n  - { id: b, type: random, value: 0 }\n";
+    expect(() => parseScenarioText(text, "f.yaml")).toThrow("f.yaml:5:5 pairs[1]: the pair b, a is listed twice (also pairs[0])");
+  });
+
   it("round-robin with one agent", async () => {
     const problems = await problemsOf("round-robin-one.yaml");
     expect(problems).toEqual([

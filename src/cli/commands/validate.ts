@@ -10,8 +10,7 @@ import { parseFlags } from "../args.ts";
 import { InputError } from "../errors.ts";
 import { loadScenario } from "../../scenario/load.ts";
 import { expandAgents } from "../../scenario/expand.ts";
-import { roundsPerTrial } from "../../games/plan.ts";
-import type { Scenario } from "../../scenario/schema.ts";
+import { planRun } from "../../environment/environment.ts";
 
 const USAGE = "hvae validate <scenario.yaml|json>";
 
@@ -23,26 +22,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new InputError(`expected one scenario file\nusage: ${USAGE}`);
   const { scenario } = await loadScenario(positionals[0]);
-  const agents = expandAgents(scenario).length;
-  console.log(`ok: ${scenario.name} — ${agents} agents, ${plannedDecisions(scenario, agents)} decisions planned`);
+  const ids = expandAgents(scenario).map((a) => a.id);
+  // The engine's own plan, so the count is what `hvae run` will request.
+  const { plannedDecisions } = planRun(scenario, ids);
+  console.log(`ok: ${scenario.name} — ${ids.length} agents, ${plannedDecisions} decisions planned`);
   return 0;
-}
-
-/**
- * Decisions a run will request: every member of every session answers every item of every trial.
- * Sessions: one per agent (none), per unordered pair (round-robin), per listed pair (fixed), and
- * ⌊n/2⌋ pairs drawn per trial (random; an odd agent out sits that trial out).
- */
-export function plannedDecisions(scenario: Scenario, agents: number): number {
-  const perSession = scenario.trials * roundsPerTrial(scenario.game);
-  switch (scenario.pairing) {
-    case "none":
-      return agents * perSession;
-    case "round-robin":
-      return ((agents * (agents - 1)) / 2) * 2 * perSession;
-    case "fixed":
-      return scenario.pairs.length * 2 * perSession;
-    case "random":
-      return Math.floor(agents / 2) * 2 * perSession;
-  }
 }
