@@ -12,7 +12,6 @@
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
-import { createInterface } from "node:readline";
 import { InputError } from "../src/cli/errors.ts";
 
 /** Answer columns in the version's presented order; item1–item6 are the primary block. */
@@ -53,6 +52,11 @@ const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
  */
 export function parseAnswerCell(raw: unknown): number | null | { error: string } {
   if (raw === null || raw === undefined) return null;
+  // Fast path for the common case, a single digit 1–9.
+  if (typeof raw === "string" && raw.length === 1) {
+    const d = raw.charCodeAt(0) - 48;
+    if (d >= 1 && d <= 9) return d;
+  }
   let n: number;
   if (typeof raw === "number") {
     n = raw;
@@ -147,11 +151,33 @@ function layoutOf(file: string, names: string[]): Layout {
   return { idCol: norm.indexOf("id"), itemCols, width: names.length };
 }
 
-async function* readCsv(path: string, file: string): AsyncGenerator<AnswerEntry> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
+/**
+ * The file's lines, streamed in 64 kB chunks and split by hand: readline's async iterator
+ * costs a promise per line, which dominated the time on large exports. Handles \n and \r\n.
+ */
+async function* chunkedLines(path: string): AsyncGenerator<string[]> {
+  let rest = "";
+  for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 16 })) {
+    const parts = (rest + (chunk as string)).split("\n");
+    rest = parts.pop()!;
+    yield parts;
+  }
+  if (rest !== "") yield [rest];
+}
+
+// Rows travel in batches: one await per row would cost more than scoring the row.
+const BATCH = 2048;
+
+async function* readCsv(path: string, file: string): AsyncGenerator<AnswerEntry[]> {
   let layout: Layout | null = null;
   let row = 0;
-  for await (const line of lines) {
+  let batch: AnswerEntry[] = [];
+  for await (const chunk of chunkedLines(path)) for (let line of chunk) {
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    if (batch.length >= BATCH) {
+      yield batch;
+      batch = [];
+    }
     if (line.trim() === "") continue;
     const fields = splitCsvLine(line);
     if (layout === null) {
@@ -161,25 +187,26 @@ async function* readCsv(path: string, file: string): AsyncGenerator<AnswerEntry>
     }
     row++;
     if (!fields) {
-      yield { record: null, problems: [{ row, column: null, message: "unterminated quote (a quoted field cannot span lines)" }] };
+      batch.push({ record: null, problems: [{ row, column: null, message: "unterminated quote (a quoted field cannot span lines)" }] });
       continue;
     }
     // Fewer fields is fine (spreadsheets drop trailing empty cells: they read as empty); more is not.
     if (fields.length > layout.width) {
-      yield {
+      batch.push({
         record: null,
         problems: [{ row, column: null, message: `${fields.length} fields but the header names ${layout.width} columns` }],
-      };
+      });
       continue;
     }
     const { idCol, itemCols } = layout;
     const rawId = idCol >= 0 ? (fields[idCol] ?? "").trim() : "";
-    yield toEntry(row, rawId === "" ? String(row) : rawId, (i) => (itemCols[i] >= 0 ? fields[itemCols[i]] : null));
+    batch.push(toEntry(row, rawId === "" ? String(row) : rawId, (i) => (itemCols[i] >= 0 ? fields[itemCols[i]] : null)));
   }
+  if (batch.length > 0) yield batch;
   if (layout === null) throw new InputError(`${file}: the file is empty (expected a header row id,item1,…,item15)`);
 }
 
-async function* readJson(path: string, file: string): AsyncGenerator<AnswerEntry> {
+async function* readJson(path: string, file: string): AsyncGenerator<AnswerEntry[]> {
   let data: unknown;
   try {
     data = JSON.parse(await readFile(path, "utf8"));
@@ -187,27 +214,33 @@ async function* readJson(path: string, file: string): AsyncGenerator<AnswerEntry
     throw new InputError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }
   if (!Array.isArray(data)) throw new InputError(`${file}: expected a JSON array of objects with keys id, item1…item15`);
+  const batch: AnswerEntry[] = [];
   for (let k = 0; k < data.length; k++) {
     const row = k + 1;
     const obj = data[k];
     if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
-      yield { record: null, problems: [{ row, column: null, message: "expected an object with keys id, item1…item15" }] };
+      batch.push({ record: null, problems: [{ row, column: null, message: "expected an object with keys id, item1…item15" }] });
       continue;
     }
     const byName = new Map<string, unknown>();
     for (const [key, value] of Object.entries(obj)) byName.set(key.trim().toLowerCase(), value);
     const rawId = byName.get("id");
     const id = rawId === undefined || rawId === null || rawId === "" ? String(row) : String(rawId);
-    yield toEntry(row, id, (i) => byName.get(ITEM_COLUMNS[i]));
+    batch.push(toEntry(row, id, (i) => byName.get(ITEM_COLUMNS[i])));
   }
+  yield batch;
 }
 
 /**
- * Reads an answer file (.csv or .json, by extension) as a stream of validated rows.
- * File-level problems (missing file, unknown extension, bad header, invalid JSON) throw
- * InputError; row-level problems come back as entries with `problems`.
+ * Reads an answer file (.csv or .json, by extension) as a stream of validated rows, in
+ * batches of up to 2048 in file order. File-level problems (missing file, unknown extension,
+ * bad header, invalid JSON) throw InputError; row-level problems come back as entries with
+ * `problems`.
+ *
+ * @example
+ * for await (const batch of readAnswerBatches("answers.json")) console.log(batch.length);
  */
-export async function* readAnswerFile(path: string, displayName: string = path): AsyncGenerator<AnswerEntry> {
+export async function* readAnswerBatches(path: string, displayName: string = path): AsyncGenerator<AnswerEntry[]> {
   const ext = extname(path).toLowerCase();
   if (ext !== ".csv" && ext !== ".json") {
     throw new InputError(`${displayName}: unknown file type '${ext || "(none)"}' (expected .csv or .json)`);
@@ -220,4 +253,9 @@ export async function* readAnswerFile(path: string, displayName: string = path):
     throw new InputError(`${displayName}: no such file`);
   }
   yield* ext === ".csv" ? readCsv(path, displayName) : readJson(path, displayName);
+}
+
+/** {@link readAnswerBatches} one row at a time, for callers that do not need the speed. */
+export async function* readAnswerFile(path: string, displayName: string = path): AsyncGenerator<AnswerEntry> {
+  for await (const batch of readAnswerBatches(path, displayName)) yield* batch;
 }

@@ -124,14 +124,14 @@ function otherAt(item: number, position: number): number {
 
 interface Tournament {
   scores: [number, number, number, number];
-  /** beats[a] = bitmask of categories a beat (by CATEGORIES index). */
-  beats: [number, number, number, number];
+  /** beatenBy[a] = bitmask of the categories (by CATEGORIES index) that beat a. */
+  beatenBy: [number, number, number, number];
 }
 
 /** Winner per item by strict Euclidean closeness to an endpoint; exact ties split the point. */
 function tournament(choices: ArrayLike<number>): Tournament {
   const scores: [number, number, number, number] = [0, 0, 0, 0];
-  const beats: [number, number, number, number] = [0, 0, 0, 0];
+  const beatenBy: [number, number, number, number] = [0, 0, 0, 0];
   for (let i = 0; i < 6; i++) {
     const item = PRIMARY_ITEMS[i];
     const s = selfAt(i, choices[i]);
@@ -142,35 +142,34 @@ function tournament(choices: ArrayLike<number>): Tournament {
     const [l, r] = ENDPOINT_IDX[i];
     if (dl < dr) {
       scores[l] += 1;
-      beats[l] |= 1 << r;
+      beatenBy[r] |= 1 << l;
     } else if (dr < dl) {
       scores[r] += 1;
-      beats[r] |= 1 << l;
+      beatenBy[l] |= 1 << r;
     } else {
       scores[l] += 0.5;
       scores[r] += 0.5;
     }
   }
-  return { scores, beats };
+  return { scores, beatenBy };
 }
 
 /** Kahn's algorithm on the 4 archetypes; null when the "beats" graph has a cycle. */
 function rankingOf(t: Tournament): Category[] | null {
-  const remaining = [0, 1, 2, 3];
+  let remaining = 0b1111;
   const out: Category[] = [];
-  while (remaining.length > 0) {
-    // Highest score first; among equal scores a node nobody remaining beats; then canonical order.
+  while (remaining !== 0) {
+    // Among the nodes no remaining node beats, the highest score; equal scores keep CATEGORIES order.
+    // In an acyclic tournament a winner never scores below its loser, so this is the score
+    // order with ties broken by the graph; no unbeaten node means a cycle.
     let pick = -1;
-    for (const a of remaining) {
-      const beaten = remaining.some((b) => b !== a && (t.beats[b] & (1 << a)) !== 0);
-      if (beaten) continue;
+    for (let a = 0; a < 4; a++) {
+      if ((remaining & (1 << a)) === 0 || (t.beatenBy[a] & remaining) !== 0) continue;
       if (pick === -1 || t.scores[a] > t.scores[pick]) pick = a;
     }
-    // In an acyclic tournament a winner never scores below its loser, so this is the
-    // score order with ties broken by the graph; no unbeaten node means a cycle.
     if (pick === -1) return null;
     out.push(CATEGORIES[pick]);
-    remaining.splice(remaining.indexOf(pick), 1);
+    remaining &= ~(1 << pick);
   }
   return out;
 }

@@ -9,7 +9,7 @@
 import { once } from "node:events";
 import { parseFlags } from "../args.ts";
 import { InputError } from "../errors.ts";
-import { formatProblem, readAnswerFile, type AnswerProblem } from "../../../analysis/answers.ts";
+import { formatProblem, readAnswerBatches, type AnswerProblem } from "../../../analysis/answers.ts";
 import { CATEGORIES, scoreResponse, type Category } from "../../../analysis/svo.ts";
 
 const USAGE = "hvae score <file.csv|file.json> [--version A|B] [--json | --csv] [--skip-invalid]";
@@ -79,9 +79,10 @@ function chunkWriter() {
     if (!process.stdout.write(chunk)) await Promise.race([once(process.stdout, "drain"), once(process.stdout, "close")]);
   };
   return {
-    async push(s: string) {
+    /** Returns a promise only when a chunk went out, so the per-row path stays synchronous. */
+    push(s: string): Promise<void> | undefined {
       buf += s;
-      if (buf.length >= 1 << 16) await flush();
+      return buf.length >= 1 << 16 ? flush() : undefined;
     },
     async end() {
       await flush();
@@ -98,20 +99,20 @@ async function writeJson(res: Results): Promise<void> {
   const out = chunkWriter();
   const n = res.ids.length;
   await out.push(n === 0 ? "[]\n" : "[\n");
+  // The same text JSON.stringify gives for the object, assembled from pre-encoded pieces
+  // (a test compares it with JSON.parse); numbers print the same way in both.
+  const categoryJson = CATEGORIES.map((c) => JSON.stringify(c));
+  const rankingJson = res.rankings.map((r) => JSON.stringify(r));
+  const reasonJson = res.reasons.map((r) => JSON.stringify(r));
   for (let i = 0; i < n; i++) {
     const ia = res.iaIndex[i];
-    const obj = {
-      id: res.ids[i],
-      selfMean: res.selfMean[i],
-      otherMean: res.otherMean[i],
-      angle: res.angle[i],
-      category: CATEGORIES[res.category[i]],
-      transitive: res.transitive[i],
-      ranking: res.ranking[i] < 0 ? null : res.rankings[res.ranking[i]],
-      iaIndex: Number.isNaN(ia) ? null : ia,
-      iaReason: res.iaReason[i] < 0 ? null : res.reasons[res.iaReason[i]],
-    };
-    await out.push(`  ${JSON.stringify(obj)}${i === n - 1 ? "\n]\n" : ",\n"}`);
+    const p = out.push(
+      `  {"id":${JSON.stringify(res.ids[i])},"selfMean":${res.selfMean[i]},"otherMean":${res.otherMean[i]},` +
+        `"angle":${res.angle[i]},"category":${categoryJson[res.category[i]]},"transitive":${res.transitive[i]},` +
+        `"ranking":${res.ranking[i] < 0 ? "null" : rankingJson[res.ranking[i]]},"iaIndex":${Number.isNaN(ia) ? "null" : ia},` +
+        `"iaReason":${res.iaReason[i] < 0 ? "null" : reasonJson[res.iaReason[i]]}}${i === n - 1 ? "\n]\n" : ",\n"}`,
+    );
+    if (p) await p;
   }
   await out.end();
 }
@@ -124,11 +125,12 @@ async function writeCsv(res: Results): Promise<void> {
   const reasonCells = res.reasons.map(csvField);
   for (let i = 0; i < res.ids.length; i++) {
     const ia = res.iaIndex[i];
-    await out.push(
+    const p = out.push(
       `${csvField(res.ids[i])},${res.selfMean[i]},${res.otherMean[i]},${res.angle[i]},${CATEGORIES[res.category[i]]},` +
         `${res.transitive[i]},${res.ranking[i] < 0 ? "" : rankingCells[res.ranking[i]]},${Number.isNaN(ia) ? "" : ia},` +
         `${res.iaReason[i] < 0 ? "" : reasonCells[res.iaReason[i]]}\n`,
     );
+    if (p) await p;
   }
   await out.end();
 }
@@ -151,7 +153,8 @@ async function writeTable(res: Results): Promise<void> {
       `${res.angle[i].toFixed(4).padStart(9)}  ${CATEGORIES[res.category[i]].padEnd(15)}  ` +
       `${(res.transitive[i] ? "yes" : "no").padEnd(10)}  ${(res.ranking[i] < 0 ? "—" : rankingCells[res.ranking[i]]).padEnd(rankW)}  ` +
       `${(Number.isNaN(ia) ? "—" : ia.toFixed(3)).padStart(7)}  ${res.iaReason[i] < 0 ? "" : res.reasons[res.iaReason[i]]}`;
-    await out.push(`${line.trimEnd()}\n`);
+    const p = out.push(`${line.trimEnd()}\n`);
+    if (p) await p;
   }
   await out.end();
 }
@@ -191,7 +194,7 @@ export async function run(argv: string[]): Promise<number> {
   const problems: AnswerProblem[] = [];
   let badRows = 0;
 
-  for await (const entry of readAnswerFile(file)) {
+  for await (const batch of readAnswerBatches(file)) for (const entry of batch) {
     if (entry.problems) {
       badRows++;
       // Without --skip-invalid the first few are enough to fix the file; keep memory bounded.
