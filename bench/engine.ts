@@ -1,0 +1,117 @@
+/**
+ * Engine benchmark: rule-based agents through the full pipeline (schedule, sessions, settlement,
+ * stamping, JSONL log on disk). Prints decisions per second and resident memory sampled along the
+ * way, so "flat memory" is visible, not assumed.
+ *
+ * @example
+ * // npx tsx bench/engine.ts --decisions 1000000 [--pairing random|none] [--keep]
+ */
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createAgent } from "../agents/registry.ts";
+import { runEnvironment } from "../src/environment/environment.ts";
+import { expandAgents } from "../src/scenario/expand.ts";
+import { Scenario } from "../src/scenario/schema.ts";
+import { openJsonlWriter } from "../src/store/jsonl-writer.ts";
+
+export interface EngineBenchResult {
+  decisions: number;
+  events: number;
+  seconds: number;
+  decisionsPerSecond: number;
+  /** CPU time of this process (user + system): robust to other load on a shared machine. */
+  cpuSeconds: number;
+  decisionsPerCpuSecond: number;
+  peakRssMb: number;
+  rssSamplesMb: number[];
+  logMb: number;
+}
+
+/** Runs the engine on `decisions` rule-based decisions and measures it. */
+export async function benchEngine(decisions: number, pairing: "random" | "none" = "random", keep = false): Promise<EngineBenchResult> {
+  const population = 100;
+  const rounds = 6;
+  const scenario = Scenario.parse({
+    name: "bench",
+    seed: 1,
+    trials: Math.max(1, Math.ceil(decisions / (population * rounds))),
+    game: { type: "svo-slider", items: "primary", shuffleItems: true, shuffleOptions: true },
+    pairing,
+    feedback: true,
+    maxConcurrency: 16,
+    agents: [
+      { id: "u", type: "utility", value: "prosocial", count: 25 },
+      { id: "l", type: "logit", value: 30, beta: 0.2, count: 25 },
+      { id: "r", type: "random", value: "individualistic", count: 20 },
+      { id: "c", type: "constant", value: "competitive", option: 1, count: 10 },
+      { id: "m", type: "reciprocal", value: "altruistic", count: 20 },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), "hvae-bench-"));
+  const path = join(dir, "events.jsonl");
+  const log = openJsonlWriter(path);
+  const samples: number[] = [];
+  let made = 0;
+  let events = 0;
+  let planned = 0;
+  let nextSample = 0;
+  const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  await new Promise<void>((resolve, reject) =>
+    runEnvironment({ runId: "bench", scenario, agents: expandAgents(scenario), createAgent: (s, c) => createAgent(s, c, dir) }).subscribe({
+      next(ev) {
+        log.write(ev);
+        events++;
+        if (ev.type === "run.started") {
+          planned = ev.plannedDecisions;
+          nextSample = planned / 10;
+        } else if (ev.type === "decision.made" || ev.type === "decision.invalid") {
+          if (++made >= nextSample) {
+            samples.push(process.memoryUsage.rss() / 2 ** 20);
+            nextSample += planned / 10;
+          }
+        }
+      },
+      error: reject,
+      complete: resolve,
+    }),
+  );
+  log.close();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const logMb = statSync(path).size / 2 ** 20;
+  if (!keep) rmSync(dir, { recursive: true, force: true });
+  else process.stderr.write(`log kept: ${path}\n`);
+  return {
+    decisions: made,
+    events,
+    seconds,
+    decisionsPerSecond: made / seconds,
+    cpuSeconds,
+    decisionsPerCpuSecond: made / cpuSeconds,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    rssSamplesMb: samples,
+    logMb,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: { decisions: { type: "string", default: "1000000" }, pairing: { type: "string", default: "random" }, keep: { type: "boolean" } },
+  });
+  const n = Number(values.decisions);
+  const r = await benchEngine(n, values.pairing === "none" ? "none" : "random", values.keep === true);
+  const ok = r.decisionsPerSecond >= 50_000 && r.peakRssMb < 300;
+  console.log(
+    [
+      `engine: ${r.decisions.toLocaleString("en-US")} decisions, ${r.events.toLocaleString("en-US")} events in ${r.seconds.toFixed(2)} s`,
+      `rate: ${Math.round(r.decisionsPerSecond).toLocaleString("en-US")} decisions/s (target >= 50,000); per CPU-second ${Math.round(r.decisionsPerCpuSecond).toLocaleString("en-US")}`,
+      `memory: peak RSS ${r.peakRssMb.toFixed(0)} MB (target < 300); RSS at each 10%: ${r.rssSamplesMb.map((m) => m.toFixed(0)).join(" ")} MB`,
+      `log: ${r.logMb.toFixed(0)} MB`,
+      ok ? "PASS" : "BELOW TARGET",
+    ].join("\n"),
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * `hvae report <runDir> [--out DIR]`: writes report.html (self-contained, charts as inline SVG),
+ * summary.md, decisions.csv, trajectories.csv and agents.csv to DIR (default <runDir>/report).
+ * One streaming pass over the log feeds both the analysis and decisions.csv.
+ *
+ * @example
+ * // hvae report runs/demo-20250101T120000Z-3fa9c2 --out /tmp/demo-report
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { lastValueFrom, tap } from "rxjs";
+import { analyze } from "../../../analysis/operators.ts";
+import { renderCharts } from "../../../analysis/report/charts.ts";
+import { agentsCsv, openDecisionsCsv, trajectoriesCsv } from "../../../analysis/report/csv.ts";
+import { reportHtml } from "../../../analysis/report/html.ts";
+import { summaryMarkdown } from "../../../analysis/report/markdown.ts";
+import type { Analysis } from "../../../analysis/summary.ts";
+import { readEvents } from "../../store/jsonl-reader.ts";
+import { parseFlags } from "../args.ts";
+import { InputError } from "../errors.ts";
+import { runLogPath } from "./analyze.ts";
+
+const USAGE = "hvae report <runDir> [--out DIR]";
+
+/** The files a report directory holds. */
+export const REPORT_FILES = ["report.html", "summary.md", "decisions.csv", "trajectories.csv", "agents.csv"] as const;
+
+/**
+ * Writes the report of a run and returns the analysis it drew.
+ *
+ * @example
+ * await writeReport("runs/demo-x", "runs/demo-x/report");
+ */
+export async function writeReport(runDir: string, outDir: string): Promise<Analysis> {
+  const path = runLogPath(runDir);
+  mkdirSync(outDir, { recursive: true });
+  const decisions = openDecisionsCsv(join(outDir, "decisions.csv"));
+  let analysis: Analysis;
+  try {
+    analysis = await lastValueFrom(readEvents(path).pipe(tap((ev) => decisions.write(ev)), analyze()));
+  } catch (err) {
+    if (err instanceof Error && /no run\.started/.test(err.message)) {
+      throw new InputError(`${path}: empty event log (no run.started event)`);
+    }
+    throw err;
+  } finally {
+    decisions.close();
+  }
+  const charts = await renderCharts(analysis);
+  writeFileSync(join(outDir, "report.html"), reportHtml(analysis, charts));
+  writeFileSync(join(outDir, "summary.md"), summaryMarkdown(analysis.summary));
+  writeFileSync(join(outDir, "trajectories.csv"), trajectoriesCsv(analysis));
+  writeFileSync(join(outDir, "agents.csv"), agentsCsv(analysis.summary));
+  return analysis;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, { out: { type: "string" } }, USAGE);
+  if (values.help) {
+    console.log(`usage: ${USAGE}\n\nWrites ${REPORT_FILES.join(", ")} (default DIR: <runDir>/report).`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new InputError(`expected one run directory\nusage: ${USAGE}`);
+  const runDir = positionals[0];
+  const outDir = values.out ?? join(runDir, "report");
+  await writeReport(runDir, outDir);
+  console.log(join(outDir, "report.html"));
+  return 0;
+}
