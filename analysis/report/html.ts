@@ -1,0 +1,102 @@
+/**
+ * report.html: one self-contained file that opens offline — inline CSS, the charts as inline SVG,
+ * the tables as HTML; no scripts, fonts or images fetched from anywhere.
+ *
+ * @example
+ * writeFileSync("report/report.html", reportHtml(analysis, await renderCharts(analysis)));
+ */
+import type { Analysis } from "../summary.ts";
+import type { RenderedChart } from "./charts.ts";
+
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "–" : x.toFixed(d));
+const ci = (c: [number, number] | null, d = 2) => (c ? `[${f(c[0], d)}, ${f(c[1], d)}]` : "");
+
+function table(header: readonly string[], rows: readonly string[][], numeric: readonly boolean[]): string {
+  const th = header.map((h, i) => `<th${numeric[i] ? ' class="num"' : ""}>${esc(h)}</th>`).join("");
+  const tr = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ""}>${esc(c)}</td>`).join("")}</tr>`).join("\n");
+  return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${tr}\n</tbody>\n</table>`;
+}
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d232a;background:#f6f7f9}
+main{max-width:1100px;margin:0 auto;padding:24px 28px 60px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 10px;border-bottom:1px solid #dde1e6;padding-bottom:4px}
+.meta{color:#56606b;margin:0 0 16px}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0}
+.card{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:10px 14px;min-width:120px}
+.card b{display:block;font-size:20px}.card span{color:#56606b;font-size:12px}
+figure{background:#fff;border:1px solid #dde1e6;border-radius:8px;margin:16px 0;padding:12px;overflow-x:auto}
+figcaption{font-weight:600;margin-bottom:6px}
+table{border-collapse:collapse;background:#fff;font-size:13px;margin:8px 0;display:block;overflow-x:auto}
+th,td{padding:4px 9px;border-bottom:1px solid #e6e9ed;text-align:left;white-space:nowrap}
+th{background:#eef1f4;position:sticky;top:0}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.note{color:#56606b;font-size:13px;max-width:820px}
+`;
+
+/**
+ * The report page.
+ *
+ * @example
+ * const html = reportHtml(analysis, charts); // "<!doctype html>…"
+ */
+export function reportHtml(a: Analysis, charts: readonly RenderedChart[]): string {
+  const s = a.summary;
+  const r = s.run;
+  const method = r.method === "slider" ? "slider formula on the primary items" : "logit maximum-likelihood fit per agent";
+  const cards = [
+    [String(s.agents.length), "agents"],
+    [String(r.trajectories), "trajectories"],
+    [String(r.decisions), "decisions"],
+    [`${f(r.invalidRate === null ? null : 100 * r.invalidRate, 1)} %`, "invalid answers"],
+    [String(r.inputTokens + r.outputTokens), "tokens"],
+    [`$${r.costUsd.toFixed(4)}`, "cost"],
+  ]
+    .map(([v, l]) => `<div class="card"><b>${esc(v)}</b><span>${esc(l)}</span></div>`)
+    .join("");
+  const figures = charts
+    .map((c) => `<figure id="chart-${esc(c.id)}">\n<figcaption>${esc(c.title)}</figcaption>\n${c.svg}\n</figure>`)
+    .join("\n");
+  const groups = table(
+    ["model", "condition", "value", "n", "angle", "95% CI", "category", "cat. acc.", "VR", "95% CI", "chance", "VR_cc", "95% CI", "invalid %", "cost $"],
+    s.groups.map((g) => [
+      g.model, g.condition ?? "–", g.value, String(g.n), f(g.angle), ci(g.angleCI), g.category ?? "–", f(g.categoryAccuracy),
+      f(g.vr, 3), ci(g.vrCI, 3), f(g.vrChance, 3), f(g.vrCC, 3), ci(g.vrCCCI, 3),
+      f(g.invalidRate === null ? null : 100 * g.invalidRate, 1), g.costUsd.toFixed(4),
+    ]),
+    [false, false, false, true, true, true, false, true, true, true, true, true, true, true, true],
+  );
+  const agents = table(
+    ["agent", "type", "model", "value", "target set", "traj.", "invalid", "angle", "95% CI", "category", "cat. acc.", "VR", "95% CI", "chance", "VR_cc"],
+    s.agents.map((x) => [
+      x.id, x.type, x.model ?? "–", String(x.value), ci(x.targetSet), String(x.trajectories), String(x.invalid), f(x.angle), ci(x.angleCI),
+      x.category ?? "–", f(x.categoryAccuracy), f(x.vr, 3), ci(x.vrCI, 3), f(x.vrChance, 3), f(x.vrCC, 3),
+    ]),
+    [false, false, false, false, true, true, true, true, true, false, true, true, true, true, true],
+  );
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>hvae report: ${esc(r.scenario)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+<h1>hvae report: ${esc(r.scenario)}</h1>
+<p class="meta">run ${esc(r.id)} · game ${esc(r.game)} · seed ${r.seed} · status ${esc(r.status ?? "unknown")} · angle method: ${esc(method)}</p>
+<div class="cards">${cards}</div>
+<p class="note">VR = 1 − d(θ, S)/d<sub>max</sub>, where S is the target value's ideal set of angles; VR<sub>cc</sub> = (VR − VR<sub>chance</sub>)/(1 − VR<sub>chance</sub>)
+corrects for a uniformly random responder (0 = chance, 1 = perfect). Intervals are seeded 95 % percentile bootstraps over trajectories${r.method === "logit" ? " (logit games: over agents)" : ""}.</p>
+<h2>Charts</h2>
+${figures}
+<h2>Groups (model × condition × value)</h2>
+${groups}
+<h2>Agents</h2>
+${agents}
+</main>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,108 @@
+/**
+ * summary.md: the run's numbers as Markdown tables, with the paper's layout first (rows: model ×
+ * prompt condition, columns: target values, cells: VR with its interval and VR_cc).
+ *
+ * @example
+ * writeFileSync("report/summary.md", summaryMarkdown(analysis.summary));
+ */
+import type { GroupSummary, Summary } from "../summary.ts";
+import { valueRank } from "../summary.ts";
+
+const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "–" : x.toFixed(d));
+const ci = (c: [number, number] | null, d = 2) => (c ? `[${f(c[0], d)}, ${f(c[1], d)}]` : "");
+const esc = (s: string) => s.replace(/\|/g, "\\|");
+
+/** A Markdown table; numbers right-aligned. */
+export function mdTable(header: readonly string[], rows: readonly string[][], numeric: readonly boolean[] = []): string {
+  const align = header.map((_, i) => (numeric[i] ? "---:" : "---"));
+  return [header, align, ...rows].map((r) => `| ${r.map(esc).join(" | ")} |`).join("\n");
+}
+
+/** The paper's table: one row per (model, condition), one column per value, VR [CI] / VR_cc. */
+export function paperTable(groups: readonly GroupSummary[]): string {
+  const values = [...new Set(groups.map((g) => g.value))].sort((a, b) => valueRank(a) - valueRank(b));
+  const rowKeys = [...new Set(groups.map((g) => JSON.stringify([g.model, g.condition])))];
+  const rows = rowKeys.map((key) => {
+    const [model, condition] = JSON.parse(key) as [string, string | null];
+    return [
+      model,
+      condition ?? "–",
+      ...values.map((v) => {
+        const g = groups.find((x) => x.model === model && x.condition === condition && x.value === v);
+        return g ? `${f(g.vr, 3)} ${ci(g.vrCI, 3)} / ${f(g.vrCC, 3)}` : "";
+      }),
+    ];
+  });
+  return mdTable(["model", "condition", ...values], rows);
+}
+
+/**
+ * The whole summary.md.
+ *
+ * @example
+ * summaryMarkdown(summary).startsWith("# hvae report"); // true
+ */
+export function summaryMarkdown(s: Summary): string {
+  const r = s.run;
+  const method = r.method === "slider" ? "slider formula on the primary items (METHOD §3)" : "logit maximum-likelihood fit per agent (METHOD §7)";
+  const parts: string[] = [
+    `# hvae report: ${r.scenario}`,
+    "",
+    `Run \`${r.id}\` · game ${r.game} · seed ${r.seed} · status ${r.status ?? "unknown"} · angle method: ${method}.`,
+    "",
+    `${r.trajectories} trajectories (${r.invalidTrajectories} invalid, ${r.incompleteTrajectories} incomplete), ${r.decisions} decisions ` +
+      `(${f(r.invalidRate === null ? null : 100 * r.invalidRate, 1)} % invalid), ${r.modelCalls} model calls (${r.cachedCalls} cached), ` +
+      `${r.inputTokens} input + ${r.outputTokens} output tokens, $${r.costUsd.toFixed(4)}.`,
+    "",
+    "## Value rationality (paper layout)",
+    "",
+    "Cells: VR [95 % bootstrap interval] / chance-corrected VR. VR = 1 − d(θ, S)/d_max (METHOD §4); VR_cc = (VR − VR_chance)/(1 − VR_chance), 0 = no better than uniform random answers.",
+    "",
+    paperTable(s.groups),
+    "",
+    "## Groups",
+    "",
+    mdTable(
+      ["model", "condition", "value", "n", "angle", "95% CI", "category", "cat. acc.", "VR", "95% CI", "chance", "VR_cc", "95% CI", "invalid %", "cost $"],
+      s.groups.map((g) => [
+        g.model, g.condition ?? "–", g.value, String(g.n), f(g.angle), ci(g.angleCI), g.category ?? "–", f(g.categoryAccuracy),
+        f(g.vr, 3), ci(g.vrCI, 3), f(g.vrChance, 3), f(g.vrCC, 3), ci(g.vrCCCI, 3),
+        f(g.invalidRate === null ? null : 100 * g.invalidRate, 1), g.costUsd.toFixed(4),
+      ]),
+      [false, false, false, true, true, true, false, true, true, true, true, true, true, true, true],
+    ),
+    "",
+    "## Agents",
+    "",
+    mdTable(
+      ["agent", "type", "model", "value", "target set", "trajectories", "invalid", "angle", "95% CI", "category", "cat. acc.", "VR", "95% CI", "chance", "VR_cc"],
+      s.agents.map((a) => [
+        a.id, a.type, a.model ?? "–", String(a.value), ci(a.targetSet), String(a.trajectories), String(a.invalid), f(a.angle), ci(a.angleCI),
+        a.category ?? "–", f(a.categoryAccuracy), f(a.vr, 3), ci(a.vrCI, 3), f(a.vrChance, 3), f(a.vrCC, 3),
+      ]),
+      [false, false, false, false, true, true, true, true, true, false, true, true, true, true, true],
+    ),
+  ];
+  if (s.interactions.length) {
+    const partners = [...new Set(s.interactions.map((c) => c.partnerValue))];
+    const own = [...new Set(s.interactions.map((c) => c.value))];
+    parts.push(
+      "",
+      "## Angle by partner's value",
+      "",
+      "Rows: own value; columns: the partner's value (\"none\": the imaginary other). Cells: mean angle (n trajectories).",
+      "",
+      mdTable(
+        ["own \\ partner", ...partners],
+        own.map((v) => [
+          v,
+          ...partners.map((p) => {
+            const c = s.interactions.find((x) => x.value === v && x.partnerValue === p);
+            return c ? `${f(c.angle, 1)}° (n=${c.n})` : "";
+          }),
+        ]),
+      ),
+    );
+  }
+  return `${parts.join("\n")}\n`;
+}
