@@ -5,7 +5,7 @@
  * @example
  * events$.pipe(liveMetrics()).subscribe((u) => progress.setStatus(liveStatus(u)));
  */
-import { filter, map, type OperatorFunction } from "rxjs";
+import { asyncScheduler, filter, map, share, throttleTime, Subscription, type Observable, type OperatorFunction } from "rxjs";
 import type { HvaeEvent } from "../src/events.ts";
 import { accumulate, liveGroupCC, type RunAccumulator } from "./operators.ts";
 import { valueRank } from "./summary.ts";
@@ -68,4 +68,31 @@ export function liveLine(u: LiveUpdate): string {
     `metrics: ${u.trajectories} trajectories, ${u.decisions} decisions, ${invalid}% invalid, $${u.costUsd.toFixed(4)}`,
     ...groups,
   ].join(" | ");
+}
+
+/**
+ * Attaches live metrics to a run's event stream: the progress status always shows the running
+ * VR per value group; with `print` a metrics line goes out at most every `intervalMs` (and once
+ * at the end). Returns the subscription; it completes with the events.
+ *
+ * @example
+ * attachLive(events$, { status: progress.setStatus, print: (l) => process.stderr.write(l + "\n") });
+ */
+export function attachLive(
+  events$: Observable<HvaeEvent>,
+  opts: { status: (text: string) => void; print?: (line: string) => void; intervalMs?: number },
+): Subscription {
+  const updates$ = events$.pipe(liveMetrics(), share());
+  // A parent subscription: adding the printer to the status subscriber would cut its trailing line.
+  const sub = new Subscription();
+  sub.add(updates$.subscribe((u) => opts.status(liveStatus(u))));
+  if (opts.print) {
+    const print = opts.print;
+    sub.add(
+      updates$
+        .pipe(throttleTime(opts.intervalMs ?? 1000, asyncScheduler, { leading: true, trailing: true }))
+        .subscribe((u) => print(liveLine(u))),
+    );
+  }
+  return sub;
 }

@@ -176,7 +176,7 @@ async function execute(x: Execution): Promise<number> {
   const progress = createProgress({ total: x.total, done: x.recorded, quiet: x.flags.quiet });
   const summary = createSummary();
   const live = new Subject<HvaeEvent>();
-  if (x.flags["live-metrics"]) await attachLiveMetrics(live, progress.setStatus);
+  await attachLiveMetrics(live, progress.setStatus, x.flags["live-metrics"] === true);
 
   let interrupted = false;
   const onSigint = () => {
@@ -288,20 +288,12 @@ async function preflight(specs: AgentSpec[], scenario: Scenario, dir: string, ga
 }
 
 /**
- * The hook for --live-metrics: analysis/live.ts may export `liveMetrics`, an operator from events
- * to status text; each text it emits is shown after the progress figures.
+ * Live metrics (analysis/live.ts): the progress status shows the running VR per value group;
+ * --live-metrics also prints a metrics line to stderr at most once a second.
  */
-async function attachLiveMetrics(events$: Subject<HvaeEvent>, show: (text: string) => void): Promise<void> {
-  const path = "../../../analysis/live.ts";
-  let mod: { liveMetrics?: (source: Subject<HvaeEvent>) => import("rxjs").Observable<string> };
-  try {
-    mod = await import(path);
-  } catch {
-    process.stderr.write("hvae: warning: --live-metrics is not available in this build\n");
-    return;
-  }
-  if (typeof mod.liveMetrics !== "function") return;
-  mod.liveMetrics(events$).subscribe({ next: show, error: () => show("") });
+async function attachLiveMetrics(events$: Subject<HvaeEvent>, show: (text: string) => void, print: boolean): Promise<void> {
+  const { attachLive } = await import("../../../analysis/live.ts");
+  attachLive(events$, { status: show, print: print ? (line) => process.stderr.write(`\r\x1b[2K${line}\n`) : undefined });
 }
 
 /**
