@@ -11,6 +11,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { ChatMessage, ChatParams } from "./gateway-types.ts";
 import type { ResolvedModel } from "./model-ref.ts";
+import { errorName } from "./retry.ts";
 
 /** A json_schema response format as the Chat Completions API takes it. */
 export interface JsonSchemaFormat {
@@ -61,14 +62,16 @@ export function createChatModel(resolved: ResolvedModel, params: ChatParams): Ch
   const captureFetch: typeof fetch = async (input, init) => {
     const res = await fetch(input, init);
     const slot = lastBody.getStore();
-    if (slot && res.ok) slot.text = await res.clone().text();
-    return res;
+    if (!slot || !res.ok) return res;
+    // Read once and hand the SDK a fresh Response: cheaper than res.clone(), which tees the stream.
+    slot.text = await res.text();
+    return new Response(slot.text, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
 
   let model: Promise<{ invoke(m: unknown, o: unknown): Promise<unknown> }> | null = null;
   const load = () =>
-    (model ??= import("langchain/chat_models/universal").then(({ initChatModel }) =>
-      initChatModel(resolved.model, {
+    (model ??= import("langchain/chat_models/universal").then(async ({ initChatModel }) => {
+      const configurable = await initChatModel(resolved.model, {
         modelProvider: "openai",
         apiKey: resolved.apiKey,
         configuration: { baseURL: resolved.baseURL, fetch: captureFetch },
@@ -79,15 +82,18 @@ export function createChatModel(resolved: ResolvedModel, params: ChatParams): Ch
         __includeRawResponse: true,
         ...(params.temperature !== null ? { temperature: params.temperature } : {}),
         ...(params.topP !== null ? { topP: params.topP } : {}),
-        // response_format and seed are ChatOpenAI call options the universal wrapper's type does not list.
-      }) as unknown as Promise<{ invoke(m: unknown, o: unknown): Promise<unknown> }>,
-    ));
+      });
+      // The configurable wrapper re-resolves its model on every call (about 1.5 ms of CPU each);
+      // the ChatOpenAI it built is fixed here, so invoke it directly. response_format and seed
+      // are ChatOpenAI call options the generic BaseChatModel type does not list.
+      return (await configurable._getModelInstance()) as unknown as { invoke(m: unknown, o: unknown): Promise<unknown> };
+    }));
 
   return {
     async invoke(messages, format, seed) {
       const chat = await load();
       const slot = { text: null as string | null };
-      return lastBody.run(slot, async () => {
+      const attempt = async (): Promise<AttemptResult> => {
         try {
           const msg = (await chat.invoke(
             messages.map((m) => ({ role: m.role, content: m.content })),
@@ -106,7 +112,7 @@ export function createChatModel(resolved: ResolvedModel, params: ChatParams): Ch
             outputTokens: msg.usage_metadata?.output_tokens ?? 0,
           };
         } catch (err) {
-          if (slot.text !== null && ANSWER_ERRORS.has((err as Error)?.name ?? "")) {
+          if (slot.text !== null && ANSWER_ERRORS.has(errorName(err))) {
             let raw: RawCompletion | null = null;
             try {
               raw = JSON.parse(slot.text) as RawCompletion;
@@ -117,7 +123,9 @@ export function createChatModel(resolved: ResolvedModel, params: ChatParams): Ch
           }
           throw err;
         }
-      });
+      };
+      // Only structured answers can be rejected by the SDK's parser, so only they need the body.
+      return format ? lastBody.run(slot, attempt) : attempt();
     },
   };
 }

@@ -42,6 +42,12 @@ function header(err: { headers?: unknown }, name: string): string | null {
   return typeof v === "string" ? v : null;
 }
 
+/** The OpenAI SDK's error classes keep name "Error"; their constructor names tell them apart. */
+export function errorName(err: unknown): string {
+  const name = (err as Error | null)?.name;
+  return name && name !== "Error" ? name : ((err as object | null)?.constructor?.name ?? name ?? "");
+}
+
 const RETRYABLE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "EAI_AGAIN"]);
 
 /** Decides whether an error from one attempt is worth another. */
@@ -54,7 +60,7 @@ export function classify(err: unknown): Failure {
     const retryAfterMs = ms && /^\d+(\.\d+)?$/.test(ms) ? Number(ms) : parseRetryAfter(header(e, "retry-after"));
     return { retryable, retryAfterMs, reason: `HTTP ${e.status}: ${message}` };
   }
-  const name = e.name ?? "";
+  const name = errorName(err);
   if (name === "TimeoutError" || name === "APIConnectionTimeoutError")
     return { retryable: true, retryAfterMs: null, reason: `timeout: ${message}` };
   if (name === "APIConnectionError" || (typeof e.code === "string" && RETRYABLE_CODES.has(e.code)))

@@ -38,6 +38,8 @@ export interface RecordedRequest {
   body: ChatBody;
   /** Raw request text (to search for secrets). */
   raw: string;
+  /** Arrival time, ms (performance.now()). */
+  at: number;
 }
 
 export interface ChatBody {
@@ -183,7 +185,7 @@ export async function startOpenAiServer(initial: ServerOptions = {}): Promise<Fa
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":{"message":"not found"}}');
       return;
     }
-    const rec: RecordedRequest = { index: requests.length, path, headers, body: JSON.parse(raw) as ChatBody, raw };
+    const rec: RecordedRequest = { index: requests.length, path, headers, body: JSON.parse(raw) as ChatBody, raw, at: performance.now() };
     requests.push(rec);
     inFlight++;
     peak = Math.max(peak, inFlight);
