@@ -135,18 +135,18 @@ interface Layout {
 
 function layoutOf(file: string, names: string[]): Layout {
   const norm = names.map((n, i) => (i === 0 ? n.replace(/^\uFEFF/, "") : n).trim().toLowerCase());
-  const seen = new Set<string>();
-  for (const n of norm) {
-    if (n !== "" && seen.has(n)) throw new InputError(`${file}: column '${n}' appears twice in the header`);
-    seen.add(n);
-  }
   const itemCols = ITEM_COLUMNS.map((c) => norm.indexOf(c));
   const missing = ITEM_COLUMNS.slice(0, 6).filter((_, i) => itemCols[i] === -1);
   if (missing.length > 0) {
     throw new InputError(
       `${file}: the header lacks the primary column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ` +
-        `(expected a header row id,item1,…,item15; secondary items 7–15 may be omitted)`,
+        `(the first line must be a header id,item1,…,item15; secondary items 7–15 may be omitted)`,
     );
+  }
+  const seen = new Set<string>();
+  for (const n of norm) {
+    if (n !== "" && seen.has(n)) throw new InputError(`${file}: column '${n}' appears twice in the header`);
+    seen.add(n);
   }
   return { idCol: norm.indexOf("id"), itemCols, width: names.length };
 }
