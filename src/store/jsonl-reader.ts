@@ -35,17 +35,22 @@ export function readEvents(path: string, options: ReadEventsOptions = {}): Obser
     let lineNo = 0;
     // A line that fails is held until we know whether another line follows it.
     let suspect: { line: number; text: string; problem: string } | null = null;
+    let finished = false;
     const fail = (err: unknown) => {
+      if (finished) return;
+      finished = true;
+      subscriber.error(err);
       lines.close();
       input.destroy();
-      subscriber.error(err);
     };
-    input.on("error", (err: NodeJS.ErrnoException) =>
-      fail(err.code === "ENOENT" ? new InputError(`${path}: no such event log`) : err),
-    );
+    // readline re-emits input errors on the interface; both are handled once.
+    const onError = (err: NodeJS.ErrnoException) =>
+      fail(err.code === "ENOENT" ? new InputError(`${path}: no such event log`) : err);
+    input.on("error", onError);
+    lines.on("error", onError);
     lines.on("line", (text) => {
       lineNo++;
-      if (subscriber.closed) return;
+      if (finished) return;
       if (suspect) {
         fail(new InputError(`${path} line ${suspect.line}: ${suspect.problem}`));
         return;
@@ -56,7 +61,8 @@ export function readEvents(path: string, options: ReadEventsOptions = {}): Obser
       else suspect = { line: lineNo, text, problem: parsed.problem };
     });
     lines.on("close", () => {
-      if (subscriber.closed) return;
+      if (finished) return;
+      finished = true;
       if (suspect) {
         onTornLine({
           line: suspect.line,
@@ -67,6 +73,7 @@ export function readEvents(path: string, options: ReadEventsOptions = {}): Obser
       subscriber.complete();
     });
     return () => {
+      finished = true;
       lines.close();
       input.destroy();
     };
