@@ -150,8 +150,8 @@ describe("chance baseline", () => {
     const angles = allPatternAngles();
     let s = 0;
     for (const a of angles) s += a;
-    expect(s / angles.length).toBeGreaterThan(21.5);
-    expect(s / angles.length).toBeLessThan(24);
+    expect(s / angles.length).toBeGreaterThan(22.6);
+    expect(s / angles.length).toBeLessThan(22.8);
   });
 
   it("chance correction maps chance to 0 and perfect to 1", () => {

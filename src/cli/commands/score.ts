@@ -6,7 +6,6 @@
  * @example
  * hvae score answers.csv --json > scores.json
  */
-import { once } from "node:events";
 import { parseFlags } from "../args.ts";
 import { InputError } from "../errors.ts";
 import { formatProblem, readAnswerBatches, type AnswerProblem } from "../../../analysis/answers.ts";
@@ -76,7 +75,16 @@ function chunkWriter() {
     if (closed || buf === "") return;
     const chunk = buf;
     buf = "";
-    if (!process.stdout.write(chunk)) await Promise.race([once(process.stdout, "drain"), once(process.stdout, "close")]);
+    if (!process.stdout.write(chunk)) {
+      // Not events.once: it rejects on 'error', and a closed pipe is a normal way for a reader to stop.
+      await new Promise<void>((done) => {
+        const finish = () => {
+          process.stdout.off("drain", finish).off("close", finish).off("error", finish);
+          done();
+        };
+        process.stdout.on("drain", finish).on("close", finish).on("error", finish);
+      });
+    }
   };
   return {
     /** Returns a promise only when a chunk went out, so the per-row path stays synchronous. */
