@@ -1,0 +1,143 @@
+/**
+ * The `llm` agent: a language model behind the model gateway, induced with a value by the
+ * paper's protocol (METHOD §5; see protocol.ts) and answering each item with an option letter.
+ * A bad answer gets one repair turn, then becomes an invalid decision; a failed call (after the
+ * gateway's retries) is an invalid decision too; only BudgetExhaustedError propagates, so the
+ * run can stop cleanly.
+ *
+ * @example
+ * const agent = await createLlmAgent(spec, { rng, gateway, scenario: { name, feedback: false, pairing: "none" } });
+ * const decision = await agent.decide(obs); // { kind: "choice", index: 2, reason: "…" } or { kind: "invalid", … }
+ */
+import { InputError } from "../../src/cli/errors.ts";
+import { LlmAgent } from "../../src/scenario/schema.ts";
+import {
+  BudgetExhaustedError,
+  type ChatMessage,
+  type ChatResult,
+  type ModelGateway,
+} from "../../src/models/gateway-types.ts";
+import type { Agent, AgentFactory, Decision, Observation } from "../agent.ts";
+import { resolveTemplates } from "../prompts/templates.ts";
+import { choiceSchema, readStructured, readText, type Reading } from "./answer.ts";
+import {
+  commitItem,
+  describeMessage,
+  goalMessage,
+  itemMessage,
+  neutralPreamble,
+  newConversation,
+  repairMessage,
+  type Conversation,
+  type ProtocolSettings,
+} from "./protocol.ts";
+
+/** Calls per trajectory stay far below this, so sample indices of different trajectories never meet. */
+const CALLS_PER_TRAJECTORY = 1000;
+
+function isGateway(x: unknown): x is ModelGateway {
+  return typeof x === "object" && x !== null && typeof (x as ModelGateway).chat === "function";
+}
+
+export const createLlmAgent: AgentFactory = (rawSpec, ctx) => {
+  const parsed = LlmAgent.strip().safeParse(rawSpec);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(`agent ${rawSpec.id}: ${issue.path.join(".")}: ${issue.message}`);
+  }
+  const spec = parsed.data;
+  if (!isGateway(ctx.gateway)) throw new InputError(`agent ${spec.id}: llm agents need the model gateway (none was given)`);
+  const gateway = ctx.gateway;
+  const settings: ProtocolSettings = {
+    templates: resolveTemplates(spec.prompts.templates, `agent ${spec.id}: prompts.templates`),
+    value: spec.value,
+    describe: spec.prompts.describe,
+    goal: spec.prompts.goal,
+    // Also resolves the model now, so an unknown endpoint or a missing key fails at start, not mid-run.
+    structured: spec.structuredOutput && (gateway.supportsStructuredOutput?.(spec.model) ?? true),
+    paired: ctx.scenario.pairing !== "none",
+    feedback: ctx.scenario.feedback,
+  };
+  const params = { temperature: spec.temperature, topP: spec.topP, seed: spec.seed, maxTokens: spec.maxTokens };
+  // The context's generator is derived from the run seed, the agent and the session: the same
+  // seed replays every call from the cache, another seed draws fresh samples.
+  // Trajectories of one instance are numbered so a reused instance never repeats a sample.
+  let trajectory = 0;
+  let sampleBase = ctx.rng.derive("llm-samples", trajectory).seed * CALLS_PER_TRAJECTORY;
+  let conv: Conversation = newConversation();
+
+  async function call(messages: ChatMessage[], purpose: string, decisionId: string | null, schema: ReturnType<typeof choiceSchema> | null): Promise<ChatResult> {
+    const sampleIndex = sampleBase + conv.calls++;
+    return gateway.chat({
+      model: spec.model,
+      params,
+      messages: messages.slice(),
+      schema: schema ? { name: "choice", zod: schema } : null,
+      sampleIndex,
+      decisionId,
+      agentId: spec.id,
+      purpose,
+    });
+  }
+
+  /** Steps 1–3, once per trajectory. */
+  async function prime(decisionId: string): Promise<void> {
+    if (settings.describe && conv.messages.length === 0) {
+      const ask: ChatMessage = { role: "user", content: describeMessage(settings) };
+      const r = await call([ask], "describe", decisionId, null);
+      conv.messages.push(ask, { role: "assistant", content: r.content });
+    }
+    if (settings.goal) {
+      const ask: ChatMessage = { role: "user", content: goalMessage(settings) };
+      const r = await call([...conv.messages, ask], "goal", decisionId, null);
+      conv.messages.push(ask, { role: "assistant", content: r.content });
+      conv.goal = r.content.trim() || settings.templates.goal_neutral;
+    } else {
+      conv.goal = settings.templates.goal_neutral;
+      conv.preamble = neutralPreamble(settings);
+    }
+  }
+
+  async function ask(obs: Observation, content: string, purpose: string, labels: string[]): Promise<{ reading: Reading; raw: string }> {
+    const schema = settings.structured ? choiceSchema(labels) : null;
+    const user: ChatMessage = { role: "user", content };
+    const r = await call([...conv.messages, user], purpose, obs.decisionId, schema);
+    const reading = schema ? readStructured(r, labels) : readText(r.content, labels);
+    const raw = r.refusal ? `[refusal] ${r.refusal}` : r.content;
+    conv.messages.push(user, { role: "assistant", content: r.refusal ? r.refusal : r.content });
+    return { reading, raw };
+  }
+
+  async function decide(obs: Observation): Promise<Decision> {
+    const labels = obs.item.options.map((o) => o.label);
+    try {
+      if (conv.goal === null) await prime(obs.decisionId);
+      const item = itemMessage(settings, conv, obs);
+      const first = await ask(obs, item.text, "decide", labels);
+      commitItem(conv, item.told);
+      if (first.reading.ok) return { kind: "choice", index: first.reading.index, reason: first.reading.reason };
+      const second = await ask(obs, repairMessage(settings, obs, first.reading.problem), "repair", labels);
+      if (second.reading.ok) return { kind: "choice", index: second.reading.index, reason: second.reading.reason };
+      return {
+        kind: "invalid",
+        raw: `${first.raw}\n--- after repair ---\n${second.raw}`,
+        reason: `no valid option after one repair turn: ${second.reading.problem}`,
+      };
+    } catch (err) {
+      if (err instanceof BudgetExhaustedError || (err as Error)?.name === "BudgetExhaustedError") throw err;
+      if (err instanceof InputError) throw err;
+      return { kind: "invalid", raw: "", reason: `model call failed: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+
+  const agent: Agent = {
+    id: spec.id,
+    decide,
+    reset(scope) {
+      if (scope !== "trajectory") return;
+      conv = newConversation();
+      sampleBase = ctx.rng.derive("llm-samples", ++trajectory).seed * CALLS_PER_TRAJECTORY;
+    },
+  };
+  return agent;
+};
