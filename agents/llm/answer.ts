@@ -42,6 +42,7 @@ export function readText(raw: string, labels: readonly string[]): Reading {
     const rest = text.slice(lead[0].length);
     const others = namedLabels(rest, alt, labels).filter((l) => l !== lead[1]);
     if (others.length === 0) return found(lead[1], rest);
+    return { ok: false, problem: `names several options (${[lead[1], ...others].join(", ")})` };
   }
   const named = namedLabels(text, alt, labels);
   if (named.length === 1) return found(named[0], text.replace(new RegExp(`^.*?\\b${esc(named[0])}\\b`, "s"), ""));
@@ -52,7 +53,7 @@ export function readText(raw: string, labels: readonly string[]): Reading {
 /** Labels named right after a choice word ("I choose C", "option B", "my answer is: D"), in order, distinct. */
 function namedLabels(text: string, alt: string, labels: readonly string[]): string[] {
   const re = new RegExp(
-    `\\b(?:option|choice|answer|letter|choose|chose|choosing|pick|picked|select|selected|go with|going with)\\b\\s*(?:is|would be|will be|=|:)?\\s*["'(\\[]?(${alt})\\b`,
+    `\\b(?:option|choice|answer|letter|choose|chose|choosing|pick|picked|select|selected|go with|going with)\\b\\s*(?:is|would be|will be)?\\s*[:=]?\\s*["'(\\[]?(${alt})\\b`,
     "gi",
   );
   const out: string[] = [];
