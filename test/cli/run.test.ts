@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateS
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { progressLine } from "../../src/cli/progress.ts";
 import type { EventOf, HvaeEvent } from "../../src/events.ts";
+import { startOpenAiServer } from "../support/openai-server.ts";
 
 const BIN = resolve("bin/hvae");
 
@@ -145,5 +147,81 @@ describe("hvae run", () => {
     expect(pairs.code).toBe(2);
     expect(pairs.stderr).toContain("ghost");
     expect(existsSync(join(cwd, "runs"))).toBe(false);
+  });
+
+  it("llm agents: gateway calls in the log, a cached re-run pays nothing, the budget stops cleanly and resume finishes", async () => {
+    const server = await startOpenAiServer();
+    try {
+      const scenario = `
+name: llm
+seed: 1
+trials: 2
+pairing: none
+endpoints: { local: { baseURL: "${server.baseURL}", apiKeyEnv: HVAE_TEST_KEY, maxRetries: 0 } }
+prices: { fake: { input: 1000, output: 1000 } }
+agents:
+  - { id: p, type: llm, value: prosocial, model: "local:fake", prompts: { describe: false, goal: false } }
+  - { id: c, type: llm, value: competitive, model: "local:fake", prompts: { describe: false, goal: false } }
+`;
+      const { cwd, file } = workspace(scenario);
+      const env = { ...process.env, HVAE_TEST_KEY: "sk-test-0000", HVAE_CACHE: join(cwd, "cache.sqlite") };
+      const run = (...args: string[]) =>
+        new Promise<{ code: number | null; stdout: string; stderr: string; last: string }>((done) => {
+          const child = spawn(process.execPath, [BIN, ...args], { cwd, env });
+          let stdout = "";
+          let stderr = "";
+          child.stdout.on("data", (d) => (stdout += d));
+          child.stderr.on("data", (d) => (stderr += d));
+          child.on("exit", (code) => done({ code, stdout, stderr, last: stdout.trimEnd().split("\n").at(-1) ?? "" }));
+        });
+
+      const first = await run("run", file, "--quiet");
+      expect(first.stderr).toMatch(/model calls 24 \(0 from cache\)/);
+      expect(first.code).toBe(0);
+      const events = readLog(first.last);
+      expect(decisionIds(events)).toHaveLength(24);
+      const calls = events.filter((e): e is EventOf<"model.call"> => e.type === "model.call");
+      expect(calls).toHaveLength(24);
+      expect(calls.every((c) => !c.cached && c.decisionId !== null)).toBe(true);
+      expect(server.count()).toBe(24);
+
+      const cached = await run("run", file, "--quiet");
+      expect(cached.code).toBe(0);
+      expect(server.count()).toBe(24);
+      expect(readLog(cached.last).filter((e) => e.type === "model.call" && e.cached)).toHaveLength(24);
+
+      // A fresh cache and a budget a few calls deep: the run ends cleanly, resume with more money completes.
+      const env2 = { ...env, HVAE_CACHE: join(cwd, "cache2.sqlite") };
+      Object.assign(env, env2);
+      const perCall = calls[0].costUsd;
+      const poor = await run("run", file, "--quiet", "--max-cost", String(perCall * 5), "--max-concurrency", "1");
+      expect(poor.code).toBe(0);
+      expect(poor.stderr).toContain("continue with: hvae run --resume");
+      const cut = readLog(poor.last);
+      expect(cut.at(-1)).toMatchObject({ type: "run.completed", status: "budget-exhausted" });
+      expect(JSON.parse(readFileSync(join(poor.last, "manifest.json"), "utf8")).status).toBe("budget-exhausted");
+      const paid = server.count();
+      const answered = decisionIds(cut).length;
+      expect(answered).toBeLessThan(24);
+      const rest = await run("run", "--resume", poor.last, "--quiet");
+      expect(rest.code).toBe(0);
+      const final = readLog(poor.last);
+      const ids = decisionIds(final);
+      expect(ids).toHaveLength(24);
+      expect(new Set(ids).size).toBe(24);
+      // Answers already received came from the cache: only the missing decisions were paid for.
+      expect(server.count() - paid).toBe(24 - answered);
+      for (const f of readdirSync(poor.last)) expect(readFileSync(join(poor.last, f), "utf8")).not.toContain("sk-test-0000");
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("progressLine", () => {
+  it("shows done of total, share, rate and time left", () => {
+    expect(progressLine(6000, 1200, 1200, 0.15, "", 12)).toBe("[##----------] 1,200/6,000 decisions (20.0%)  8,000/s  ETA 0:01");
+    expect(progressLine(100_000, 50_000, 10_000, 10, "VR 0.9", 0)).toBe("progress: 50,000/100,000 decisions (50.0%)  1,000/s  ETA 0:50  VR 0.9");
+    expect(progressLine(10, 0, 0, 0, "", 0)).toContain("ETA ?");
   });
 });
