@@ -224,6 +224,34 @@ describe("failures and retries", () => {
     await gw.close();
   });
 
+  it("a seeded fault mix (429, 500, malformed, hang) is absorbed by retries, reproducibly", async () => {
+    const mixed = async () => {
+      const faulty = await startOpenAiServer({ faults: { seed: 42, p429: 0.15, retryAfterSeconds: 0, p500: 0.15, pMalformed: 0.1, pHang: 0.05 } });
+      const gw = createGateway({
+        endpoints: { local: Endpoint.parse({ baseURL: faulty.baseURL, maxRetries: 8, timeoutMs: 150, maxConcurrency: 1 }) },
+        prices: {},
+        cachePath: null,
+        refreshCache: false,
+        maxCostUsd: null,
+        env: {},
+        retryBaseMs: 2,
+      });
+      const attempts: number[] = [];
+      gw.calls$.subscribe((c) => attempts.push(c.attempts));
+      const answers = [];
+      for (let i = 0; i < 20; i++) answers.push((await gw.chat(request(`m${i}`))).content);
+      await gw.close();
+      await faulty.stop();
+      return { answers, attempts, requests: faulty.count() };
+    };
+    const a = await mixed();
+    expect(a.answers.every((c) => c.startsWith("Reply "))).toBe(true);
+    expect(a.requests).toBeGreaterThan(20);
+    expect(a.attempts.reduce((x, y) => x + y, 0)).toBe(a.requests);
+    const b = await mixed();
+    expect(b.attempts).toEqual(a.attempts);
+  });
+
   it("a refused connection is retried and then reported", async () => {
     const gw = createGateway({
       endpoints: { dead: Endpoint.parse({ baseURL: "http://127.0.0.1:9/v1", maxRetries: 1, timeoutMs: 500 }) },
