@@ -23,21 +23,26 @@ export interface Stats {
   mean(values: readonly number[]): number | null;
 }
 
-/** Bootstrap settings: fixed base seed and a cap on resampling work per interval. */
+/** Bootstrap settings: fixed base seed, level and resamples per interval. */
 export interface BootstrapSettings {
   readonly seed: number;
   readonly level: number;
-  /** Resamples for small samples. */
   readonly resamples: number;
-  /** Cap on resamples × n per interval; big samples get fewer resamples (never under 200). */
-  readonly budget: number;
 }
 
-export const DEFAULT_BOOTSTRAP: BootstrapSettings = { seed: 20240517, level: 0.95, resamples: 2000, budget: 20_000_000 };
+export const DEFAULT_BOOTSTRAP: BootstrapSettings = { seed: 20240517, level: 0.95, resamples: 2000 };
 
-/** How many resamples an interval over n values gets under the work budget. */
-export function resamplesFor(n: number, s: BootstrapSettings = DEFAULT_BOOTSTRAP): number {
-  return Math.max(200, Math.min(s.resamples, Math.floor(s.budget / Math.max(1, n))));
+/**
+ * Resamples per interval so that one analysis draws at most `budget` values in total (`totalValues`
+ * = the summed sizes of all its samples): 2000 for ordinary runs, down to 100 for million-decision
+ * logs, where intervals are narrow and the percentile endpoints' Monte Carlo error is small.
+ *
+ * @example
+ * resamplesFor(10_000);    // 2000
+ * resamplesFor(1_000_000); // 100
+ */
+export function resamplesFor(totalValues: number, budget = 50_000_000, max = 2000, min = 100): number {
+  return Math.max(min, Math.min(max, Math.floor(budget / Math.max(1, totalValues))));
 }
 
 /**
@@ -59,7 +64,7 @@ export async function loadStats(settings: BootstrapSettings = DEFAULT_BOOTSTRAP)
       const sd = n > 1 ? (math.std(values as number[], "unbiased") as unknown as number) : 0;
       const ci =
         n > 1
-          ? bootstrapCI(values, { seed: hashSeed(settings.seed, key), resamples: resamplesFor(n, settings), level: settings.level })
+          ? bootstrapCI(values, { seed: hashSeed(settings.seed, key), resamples: settings.resamples, level: settings.level })
           : ([m, m] as [number, number]);
       return { n, mean: m, sd, ci };
     },

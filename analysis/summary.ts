@@ -9,7 +9,7 @@
  */
 import type { ValueSpec } from "../src/events.ts";
 import { fitCounts, partnerValueKey, type AngleMethod, type RunAccumulator, type TrajectoryRecord } from "./operators.ts";
-import { DEFAULT_BOOTSTRAP, loadStats, type BootstrapSettings, type Described } from "./stats.ts";
+import { DEFAULT_BOOTSTRAP, loadStats, resamplesFor, type BootstrapSettings, type Described } from "./stats.ts";
 import { CATEGORIES, categorize, type Category } from "./svo.ts";
 import { chanceBaseline, chanceCorrected, inTargetCategory, valueRationality } from "./value-rationality.ts";
 import { idealSet, targetLabel, type ValueTarget } from "./value-target.ts";
@@ -37,7 +37,7 @@ export interface RunSummary {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
-  bootstrap: { seed: number; level: number; resamples: number; budget: number };
+  bootstrap: { seed: number; level: number; resamples: number };
 }
 
 export interface AgentSummary {
@@ -166,7 +166,13 @@ const ccInterval = (ci: Interval | null, chance: number): Interval | null =>
 export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {}): Promise<Analysis> {
   const run = acc.run;
   if (!run) throw new Error("no run.started event in the stream");
-  const settings: BootstrapSettings = { ...DEFAULT_BOOTSTRAP, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) };
+  // Each scored unit enters six samples (agent, group and cell; angle and VR).
+  const units = run.method === "slider" ? acc.trajectories.length : acc.agents.size;
+  const settings: BootstrapSettings = {
+    ...DEFAULT_BOOTSTRAP,
+    resamples: resamplesFor(6 * units),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+  };
   const stats = await loadStats(settings);
   const slider = run.method === "slider";
   const byAgent = groupBy(acc.trajectories, (t) => t.agentId);
@@ -358,7 +364,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
       inputTokens: acc.inputTokens,
       outputTokens: acc.outputTokens,
       costUsd: acc.costUsd,
-      bootstrap: { seed: settings.seed, level: settings.level, resamples: settings.resamples, budget: settings.budget },
+      bootstrap: { seed: settings.seed, level: settings.level, resamples: settings.resamples },
     },
     agents,
     groups,

@@ -116,7 +116,7 @@ describe("analysis operators", () => {
     const emitted = await lastValueFrom(from(events).pipe(trajectories(), toArray()));
     expect(emitted.map((t) => t.trial)).toEqual([0, 1, 2]);
     // Drop the last trial.completed and repeat a decision: 2 scored trajectories, 1 incomplete.
-    const lastDone = events.findLastIndex((e) => e.type === "trial.completed");
+    const lastDone = events.map((e) => e.type).lastIndexOf("trial.completed");
     const dup = events.find((e) => e.type === "decision.made")!;
     const edited = [...events.slice(0, 3), dup, ...events.slice(3, lastDone), ...events.slice(lastDone + 1)];
     const { summary } = await run(edited);
