@@ -95,6 +95,11 @@ export interface RunAccumulator {
   readonly items: Map<string, { index: number; primary: boolean; options: readonly { self: number; other: number }[] }>;
   itemList: { options: readonly { self: number; other: number }[] }[];
   primaryCount: number;
+  /**
+   * Logit games: false when every item's options lie on one line direction (e.g. constant-sum
+   * dictator splits), where only the self-vs-other trade-off is identified, not θ.
+   */
+  identifiable: boolean;
   readonly open: Map<string, OpenTrajectory>;
   readonly trajectories: TrajectoryRecord[];
   readonly live: Map<string, LiveGroup>;
@@ -121,6 +126,7 @@ export function createAccumulator(): RunAccumulator {
     items: new Map(),
     itemList: [],
     primaryCount: 0,
+    identifiable: true,
     open: new Map(),
     trajectories: [],
     live: new Map(),
@@ -178,7 +184,23 @@ function startRun(acc: RunAccumulator, ev: EventOf<"run.started">): void {
     ev.items.forEach((it, index) => acc.items.set(it.id, { index, primary: it.primary, options: it.options }));
     acc.itemList = ev.items.map((it) => ({ options: it.options }));
     acc.primaryCount = ev.items.filter((it) => it.primary).length;
+    acc.identifiable = spansPlane(ev.items);
   }
+}
+
+/** Whether the option differences within items span two directions (θ identifiable by the logit fit). */
+export function spansPlane(items: readonly { options: readonly { self: number; other: number }[] }[]): boolean {
+  let ref: [number, number] | null = null;
+  for (const it of items) {
+    const o0 = it.options[0];
+    for (const o of it.options) {
+      const d: [number, number] = [o.self - o0.self, o.other - o0.other];
+      if (Math.hypot(d[0], d[1]) < 1e-9) continue;
+      if (!ref) ref = d;
+      else if (Math.abs(ref[0] * d[1] - ref[1] * d[0]) > 1e-6 * Math.hypot(...ref) * Math.hypot(...d)) return true;
+    }
+  }
+  return false;
 }
 
 function openTrajectory(acc: RunAccumulator, ev: EventOf<"decision.made" | "decision.invalid">): OpenTrajectory {
@@ -245,7 +267,7 @@ function recordDecision(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
 
 /** Logit fit of (item index, option) pairs; null when the fit does not identify θ. */
 function fitPairs(acc: RunAccumulator, pairs: readonly number[], requireConverged: boolean): number | null {
-  if (pairs.length === 0) return null;
+  if (pairs.length === 0 || !acc.identifiable) return null;
   const items: { options: readonly { self: number; other: number }[] }[] = [];
   const choices: number[] = [];
   for (let i = 0; i < pairs.length; i += 2) {

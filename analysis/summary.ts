@@ -23,6 +23,8 @@ export interface RunSummary {
   seed: number;
   /** "slider": angle from the chosen payoffs on the primary items; "logit": ML fit (METHOD §7). */
   method: AngleMethod;
+  /** Why angles are missing when the game cannot identify them, else null. */
+  note: string | null;
   status: string | null;
   events: number;
   decisions: number;
@@ -351,6 +353,9 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
       game: run.game,
       seed: run.seed,
       method: run.method,
+      note: acc.identifiable
+        ? null
+        : "every item's options lie on one line (e.g. constant-sum dictator splits): choices reveal only the self-vs-other trade-off, so θ, VR and categories are not identified",
       status: acc.status,
       events: acc.events,
       decisions: acc.decisions,

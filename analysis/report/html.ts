@@ -87,6 +87,7 @@ export function reportHtml(a: Analysis, charts: readonly RenderedChart[]): strin
 <h1>hvae report: ${esc(r.scenario)}</h1>
 <p class="meta">run ${esc(r.id)} · game ${esc(r.game)} · seed ${r.seed} · status ${esc(r.status ?? "unknown")} · angle method: ${esc(method)}</p>
 <div class="cards">${cards}</div>
+${r.note ? `<p class="note"><b>Note:</b> ${esc(r.note)}.</p>` : ""}
 <p class="note">VR = 1 − d(θ, S)/d<sub>max</sub>, where S is the target value's ideal set of angles; VR<sub>cc</sub> = (VR − VR<sub>chance</sub>)/(1 − VR<sub>chance</sub>)
 corrects for a uniformly random responder (0 = chance, 1 = perfect). Intervals are seeded 95 % percentile bootstraps over trajectories${r.method === "logit" ? " (logit games: over agents)" : ""}.</p>
 <h2>Charts</h2>

@@ -54,6 +54,7 @@ export function summaryMarkdown(s: Summary): string {
       `(${f(r.invalidRate === null ? null : 100 * r.invalidRate, 1)} % invalid), ${r.modelCalls} model calls (${r.cachedCalls} cached), ` +
       `${r.inputTokens} input + ${r.outputTokens} output tokens, $${r.costUsd.toFixed(4)}.`,
     "",
+    ...(r.note ? [`**Note:** ${r.note}.`, ""] : []),
     "## Value rationality (paper layout)",
     "",
     "Cells: VR [95 % bootstrap interval] / chance-corrected VR. VR = 1 − d(θ, S)/d_max (METHOD §4); VR_cc = (VR − VR_chance)/(1 − VR_chance), 0 = no better than uniform random answers.",

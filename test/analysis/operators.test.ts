@@ -159,6 +159,22 @@ describe("analysis operators", () => {
     expect(summary.interactions[0].partnerValue).toBe("none");
   });
 
+  it("leaves θ unidentified on constant-sum items (dictator splits) and says so", async () => {
+    const item = { id: "dictator-0", primary: false, options: [0, 50, 100].map((k) => ({ self: 100 - k, other: k })) };
+    let seq = 0;
+    const st = (b: object) => ({ runId: "d", seq: seq++, time: "t", ...b }) as unknown as HvaeEvent;
+    const events: HvaeEvent[] = [
+      st({ type: "run.started", scenario: "d", seed: 1, game: "dictator", pairing: "single", feedback: false, plannedDecisions: 0, plannedSessions: 0,
+        agents: [{ id: "p", type: "utility", value: "prosocial", model: null, condition: null }], items: [item], resumed: false }),
+      st({ type: "decision.made", decisionId: "p#t0/r0/p", sessionId: "p#t0", agentId: "p", partnerId: null, trial: 0, round: 0,
+        itemId: item.id, option: 2, self: 50, other: 50, label: null, reason: null }),
+      st({ type: "trial.completed", sessionId: "p#t0", trial: 0, agentIds: ["p"] }),
+    ];
+    const { summary } = await run(events);
+    expect(summary.run.note).toMatch(/not identified/);
+    expect(summary.agents[0]).toMatchObject({ trajectories: 1, angle: null, vr: null, category: null });
+  });
+
   it("errors on a stream without run.started", async () => {
     await expect(lastValueFrom(from([] as HvaeEvent[]).pipe(analyze()))).rejects.toThrow(/no run\.started/);
   });

@@ -76,6 +76,7 @@ export function formatSummary(s: Summary): string {
       `${r.modelCalls} model calls, ${r.inputTokens + r.outputTokens} tokens, $${r.costUsd.toFixed(4)}` +
       (r.status ? `, status ${r.status}` : ""),
   );
+  if (r.note) out.push(`note: ${r.note}`);
   out.push("", "Groups (model × condition × value):");
   out.push(
     textTable(
