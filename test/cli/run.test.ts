@@ -48,9 +48,9 @@ describe("hvae run", () => {
     expect(a.code).toBe(0);
     expect(a.last).toMatch(/runs\/tiny-\d{8}T\d{6}Z-[0-9a-f]{6}$/);
     expect(existsSync(join(a.last, "events.jsonl"))).toBe(true);
-    expect(a.stdout).toMatch(/^agent\s+value\s+angle\s+category\s+VR/m);
-    expect(a.stdout).toMatch(/^alt\s+altruistic\s+61\.39\s+altruistic\s+1\.000\s+6$/m);
-    expect(a.stdout).toMatch(/^com\s+competitive\s+-16\.26\s+competitive\s+1\.000\s+6$/m);
+    expect(a.stdout).toMatch(/^agent\s+type\s+value\s+traj\s+angle\s+category\s+VR\s+VR_cc$/m);
+    expect(a.stdout).toMatch(/^alt\s+utility\s+altruistic\s+6\s+61\.39\s+altruistic\s+1\.000\s+1\.000$/m);
+    expect(a.stdout).toMatch(/^com\s+utility\s+competitive\s+6\s+-16\.26\s+competitive\s+1\.000\s+1\.000$/m);
 
     const events = readLog(a.last);
     const started = events[0] as EventOf<"run.started">;

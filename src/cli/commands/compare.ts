@@ -5,7 +5,8 @@
  * @example
  * // hvae compare runs/paper-gpt4o-* runs/paper-llama-*
  */
-import { analyzeRun, fmt, fmtCI, textTable } from "./analyze.ts";
+import { analyzeRun } from "./analyze.ts";
+import { fmt, fmtCI, textTable } from "../../../analysis/report/terminal.ts";
 import { parseFlags } from "../args.ts";
 import { InputError } from "../errors.ts";
 

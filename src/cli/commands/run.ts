@@ -14,10 +14,9 @@ import { dirname, resolve } from "node:path";
 import { Subject } from "rxjs";
 import type { AgentContext, AgentSpec } from "../../../agents/agent.ts";
 import { createAgent } from "../../../agents/registry.ts";
-import { angleFromMeans, categorize } from "../../../analysis/svo.ts";
-import { valueRationality } from "../../../analysis/value-rationality.ts";
+import type { RunAccumulator } from "../../../analysis/operators.ts";
 import { planRun, runEnvironment, type ResumeFilter } from "../../environment/environment.ts";
-import type { HvaeEvent, RunStatus, ValueSpec } from "../../events.ts";
+import type { HvaeEvent, RunStatus } from "../../events.ts";
 import type { ModelGateway } from "../../models/gateway-types.ts";
 import { createRng } from "../../random.ts";
 import { expandAgents } from "../../scenario/expand.ts";
@@ -174,9 +173,8 @@ async function execute(x: Execution): Promise<number> {
   const scenarioDir = x.scenarioDir ?? x.manifest.scenarioDir;
   const writer = openJsonlWriter(eventsPath(x.dir));
   const progress = createProgress({ total: x.total, done: x.recorded, quiet: x.flags.quiet });
-  const summary = createSummary();
   const live = new Subject<HvaeEvent>();
-  await attachLiveMetrics(live, progress.setStatus, x.flags["live-metrics"] === true);
+  const { final: analysis } = await attachLiveMetrics(live, progress.setStatus, x.flags["live-metrics"] === true);
 
   let interrupted = false;
   const onSigint = () => {
@@ -211,7 +209,6 @@ async function execute(x: Execution): Promise<number> {
         next(ev) {
           writer.write(ev);
           progress.observe(ev);
-          summary.observe(ev);
           live.next(ev);
           if (ev.type === "run.completed") {
             status = ev.status;
@@ -241,7 +238,7 @@ async function execute(x: Execution): Promise<number> {
       `hvae: model calls ${s.calls} (${s.cacheHits} from cache), tokens in ${s.inputTokens} / out ${s.outputTokens}, cost $${s.costUsd.toFixed(4)}\n`,
     );
   }
-  const table = summary.table();
+  const table = await finalTable(await analysis, x.scenario.seed);
   if (table) console.log(table);
   if (status === "budget-exhausted") {
     process.stderr.write(
@@ -289,86 +286,30 @@ async function preflight(specs: AgentSpec[], scenario: Scenario, dir: string, ga
 
 /**
  * Live metrics (analysis/live.ts): the progress status shows the running VR per value group;
- * --live-metrics also prints a metrics line to stderr at most once a second.
+ * --live-metrics also prints a metrics line to stderr at most once a second. The same
+ * accumulator gives the end-of-run table, so it matches `hvae analyze` to the digit.
  */
-async function attachLiveMetrics(events$: Subject<HvaeEvent>, show: (text: string) => void, print: boolean): Promise<void> {
+async function attachLiveMetrics(
+  events$: Subject<HvaeEvent>,
+  show: (text: string) => void,
+  print: boolean,
+): Promise<{ final: Promise<RunAccumulator | null> }> {
   const { attachLive } = await import("../../../analysis/live.ts");
-  attachLive(events$, { status: show, print: print ? (line) => process.stderr.write(`\r\x1b[2K${line}\n`) : undefined });
+  const { final } = attachLive(events$, {
+    status: show,
+    print: print ? (line) => process.stderr.write(`\r\x1b[2K${line}\n`) : undefined,
+  });
+  // Wrapped: an async function returning a bare promise would make the caller await the whole run here.
+  return { final };
 }
 
-/**
- * Per agent: the angle of its mean primary payoffs, its category, and value rationality as the
- * mean over its trajectories (METHOD §4), accumulated from the events as they pass.
- */
-function createSummary() {
-  interface Row {
-    value: ValueSpec;
-    self: number;
-    other: number;
-    n: number;
-    vrSum: number;
-    trajectories: number;
-  }
-  const rows = new Map<string, Row>();
-  const primary = new Set<string>();
-  let primaryCount = 0;
-  // Per (session, agent): sums over primary items of the current trajectory.
-  const open = new Map<string, { self: number; other: number; n: number }>();
-  return {
-    observe(ev: HvaeEvent) {
-      switch (ev.type) {
-        case "run.started":
-          for (const it of ev.items) if (it.primary) primary.add(it.id);
-          primaryCount = primary.size;
-          for (const a of ev.agents) if (!rows.has(a.id)) rows.set(a.id, { value: a.value, self: 0, other: 0, n: 0, vrSum: 0, trajectories: 0 });
-          break;
-        case "decision.made": {
-          if (!primary.has(ev.itemId)) break;
-          const row = rows.get(ev.agentId);
-          if (!row) break;
-          row.self += ev.self;
-          row.other += ev.other;
-          row.n++;
-          const key = `${ev.sessionId}\u0000${ev.agentId}`;
-          const t = open.get(key) ?? { self: 0, other: 0, n: 0 };
-          t.self += ev.self;
-          t.other += ev.other;
-          t.n++;
-          open.set(key, t);
-          break;
-        }
-        case "trial.completed":
-          for (const agentId of ev.agentIds) {
-            const key = `${ev.sessionId}\u0000${agentId}`;
-            const t = open.get(key);
-            open.delete(key);
-            const row = rows.get(agentId);
-            // Only full trajectories score: an angle from part of the items is not the instrument's angle.
-            if (!t || !row || t.n !== primaryCount) continue;
-            row.vrSum += valueRationality(angleFromMeans(t.self / t.n, t.other / t.n), row.value);
-            row.trajectories++;
-          }
-          break;
-      }
-    },
-    table(): string | null {
-      if (primaryCount === 0 || rows.size === 0) return null;
-      const header = ["agent", "value", "angle", "category", "VR", "trajectories"];
-      const body = [...rows].map(([id, r]) => {
-        const angle = r.n > 0 ? angleFromMeans(r.self / r.n, r.other / r.n) : NaN;
-        return [
-          id,
-          String(r.value),
-          Number.isNaN(angle) ? "-" : angle.toFixed(2),
-          Number.isNaN(angle) ? "-" : categorize(angle),
-          r.trajectories > 0 ? (r.vrSum / r.trajectories).toFixed(3) : "-",
-          String(r.trajectories),
-        ];
-      });
-      const shown = body.length > 40 ? [...body.slice(0, 40), ["…", `${body.length - 40} more`, "", "", "", ""]] : body;
-      const widths = header.map((h, i) => Math.max(h.length, ...shown.map((r) => r[i].length)));
-      const line = (cells: string[]) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
-      return [line(header), ...shown.map(line)].join("\n");
-    },
-  };
+/** The per-agent table printed when a run ends (angle, category, VR, VR_cc), from the analysis. */
+async function finalTable(acc: RunAccumulator | null, seed: number): Promise<string | null> {
+  if (!acc?.run) return null;
+  const [{ summarize }, { formatAgentsBrief }] = await Promise.all([
+    import("../../../analysis/summary.ts"),
+    import("../../../analysis/report/terminal.ts"),
+  ]);
+  const { summary } = await summarize(acc, { seed });
+  return formatAgentsBrief(summary);
 }
