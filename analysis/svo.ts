@@ -264,7 +264,7 @@ function iaFrom(
   const dInd = distanceTo(IDEAL_IND, secondary);
   const dAlt = distanceTo(IDEAL_ALT, secondary);
   // Strict: when an individualist or altruist distance ties D_IA or D_JG, the two smallest are
-  // ambiguous and the index is not reported (project definition, see docs/scoring.md).
+  // ambiguous and the index is not reported (project definition, see README "How scoring works").
   if (Math.max(dIA, dJG) >= Math.min(dInd, dAlt)) return { index: null, reason: IA_REASONS.notClosest };
   return { index: dIA / (dIA + dJG), reason: null };
 }
