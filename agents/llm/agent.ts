@@ -39,8 +39,11 @@ function isGateway(x: unknown): x is ModelGateway {
   return typeof x === "object" && x !== null && typeof (x as ModelGateway).chat === "function";
 }
 
+/** Built once: zod compiles a parser per schema object, and an agent is built for every session. */
+const LlmSpec = LlmAgent.strip();
+
 export const createLlmAgent: AgentFactory = (rawSpec, ctx) => {
-  const parsed = LlmAgent.strip().safeParse(rawSpec);
+  const parsed = LlmSpec.safeParse(rawSpec);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InputError(`agent ${rawSpec.id}: ${issue.path.join(".")}: ${issue.message}`);

@@ -14,11 +14,24 @@ export type Reading = { ok: true; index: number; reason: string | null } | { ok:
 
 /** The structured answer: strict json_schema needs every field present, hence nullable, not optional. */
 export function choiceSchema(labels: readonly string[]) {
+  const key = labels.join("\u0000");
+  let schema = choiceSchemas.get(key);
+  if (!schema) choiceSchemas.set(key, (schema = buildChoiceSchema(labels)));
+  return schema;
+}
+
+function buildChoiceSchema(labels: readonly string[]) {
   return z.object({
     letter: z.enum(labels as [string, ...string[]]).describe("the letter of the chosen option"),
     reason: z.string().nullable().describe("one short sentence: why this option"),
   });
 }
+
+/**
+ * A memo of a pure function (a handful of label sets per run): one schema object per label set
+ * lets zod compile its parser once and the gateway derive the JSON schema once, instead of per decision.
+ */
+const choiceSchemas = new Map<string, ReturnType<typeof buildChoiceSchema>>();
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 

@@ -63,9 +63,14 @@ export function createChatModel(resolved: ResolvedModel, params: ChatParams): Ch
     const res = await fetch(input, init);
     const slot = lastBody.getStore();
     if (!slot || !res.ok) return res;
-    // Read once and hand the SDK a fresh Response: cheaper than res.clone(), which tees the stream.
-    slot.text = await res.text();
-    return new Response(slot.text, { status: res.status, statusText: res.statusText, headers: res.headers });
+    // The SDK reads the body with json() (text() for other content types); both read it once
+    // through here and keep the text. Cheaper than res.clone() (tees the stream) or a second Response.
+    const read = res.text.bind(res);
+    let text: Promise<string> | null = null;
+    const once = () => (text ??= read().then((t) => (slot.text = t)));
+    Object.defineProperty(res, "text", { value: once });
+    Object.defineProperty(res, "json", { value: async () => JSON.parse(await once()) as unknown });
+    return res;
   };
 
   let model: Promise<{ invoke(m: unknown, o: unknown): Promise<unknown> }> | null = null;

@@ -85,6 +85,13 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
     if (!c) models.set(key, (c = createChatModel(m, req.params)));
     return c;
   };
+  // z.toJSONSchema costs about 0.2 ms; agents reuse one schema object across their decisions.
+  const formats = new WeakMap<z.ZodType, JsonSchemaFormat>();
+  const formatFor = (schema: { name: string; zod: z.ZodType }): JsonSchemaFormat => {
+    let f = formats.get(schema.zod);
+    if (!f || f.json_schema.name !== schema.name) formats.set(schema.zod, (f = responseFormat(schema)));
+    return f;
+  };
   const exhausted = () => opts.maxCostUsd !== null && totals.costUsd >= opts.maxCostUsd;
 
   function report(req: ChatRequest, m: ResolvedModel, fields: Partial<ModelCallBody>) {
@@ -121,15 +128,18 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
   async function chat(req: ChatRequest): Promise<ChatResult> {
     if (closed) throw new Error("model gateway is closed");
     const m = resolve(req.model);
-    const format = req.schema ? responseFormat(req.schema) : null;
-    const key = cacheKey({
-      baseURL: m.baseURL,
-      model: m.model,
-      params: req.params,
-      messages: req.messages,
-      schema: format?.json_schema ?? null,
-      sampleIndex: req.sampleIndex,
-    });
+    const format = req.schema ? formatFor(req.schema) : null;
+    // Hashing the whole conversation is a measurable share of a call: only when there is a cache.
+    const key = cache
+      ? cacheKey({
+          baseURL: m.baseURL,
+          model: m.model,
+          params: req.params,
+          messages: req.messages,
+          schema: format?.json_schema ?? null,
+          sampleIndex: req.sampleIndex,
+        })
+      : "";
     const t0 = performance.now();
     const hit = cache && !opts.refreshCache ? cache.get(key) : null;
     if (hit) {
