@@ -5,13 +5,15 @@
  * under 10 s with memory that does not grow with the log.
  *
  * Run: npx tsx bench/analysis.ts [--sizes 100000,1000000] [--keep]
+ *
+ * @example
+ * const r = await benchAnalysis(1_000_000); // r.seconds, r.peakRssMb (the analysing child's own)
  */
-import { spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { fabricateEvents, plannedDecisions, type FakeAgent } from "../test/analysis/fabricate.ts";
+import { runJsonChild } from "./support/child.ts";
 
 const VALUES = ["altruistic", "prosocial", "individualistic", "competitive", 30] as const;
 
@@ -51,14 +53,61 @@ function writeLog(dir: string, decisions: number): { runDir: string; decisions: 
   return { runDir, decisions: n, lines, bytes: statSync(path).size };
 }
 
-/** Child mode: analyse one run dir, print {ms, maxRssMB, trajectories} as JSON. */
+interface ChildResult {
+  ms: number;
+  maxRssMB: number;
+  trajectories: number;
+  decisions: number;
+}
+
+/** Child mode: analyse one run dir, print {ms, maxRssMB, trajectories, decisions} as JSON. */
 async function child(runDir: string): Promise<void> {
   const t0 = performance.now();
   const { analyzeRun } = await import("../src/cli/commands/analyze.ts");
   const { summary } = await analyzeRun(runDir);
   const ms = performance.now() - t0;
-  const out = { ms: Math.round(ms), maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), trajectories: summary.run.trajectories, decisions: summary.run.decisions };
-  process.stdout.write(JSON.stringify(out));
+  const out: ChildResult = { ms: Math.round(ms), maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), trajectories: summary.run.trajectories, decisions: summary.run.decisions };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+export interface AnalysisBenchResult {
+  /** Decisions in the log (made + invalid). */
+  decisions: number;
+  lines: number;
+  logMb: number;
+  writeSeconds: number;
+  /** `analyzeRun` in a fresh process, its module loading (mathjs) included. */
+  seconds: number;
+  decisionsPerSecond: number;
+  peakRssMb: number;
+  trajectories: number;
+  /** Decisions the analysis counted; equals `decisions` unless something is wrong. */
+  analysedDecisions: number;
+}
+
+/** Writes a fabricated log of about `decisions` decisions and times its analysis in a child process. */
+export async function benchAnalysis(decisions: number, opts: { dir?: string } = {}): Promise<AnalysisBenchResult> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "hvae-bench-analysis-"));
+  try {
+    const t0 = performance.now();
+    const log = writeLog(dir, decisions);
+    const writeSeconds = (performance.now() - t0) / 1000;
+    const m = await runJsonChild<ChildResult>("bench/analysis.ts", ["--child", log.runDir], 300_000);
+    const seconds = m.ms / 1000;
+    return {
+      decisions: log.decisions,
+      lines: log.lines,
+      logMb: log.bytes / 2 ** 20,
+      writeSeconds,
+      seconds,
+      decisionsPerSecond: log.decisions / seconds,
+      peakRssMb: m.maxRssMB,
+      trajectories: m.trajectories,
+      analysedDecisions: m.decisions,
+    };
+  } finally {
+    if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -66,29 +115,26 @@ async function main(): Promise<void> {
   if (args[0] === "--child") return child(args[1]);
   const sizesArg = args.indexOf("--sizes");
   const sizes = sizesArg >= 0 ? args[sizesArg + 1].split(",").map(Number) : [100_000, 1_000_000];
+  const keep = args.includes("--keep");
   const dir = mkdtempSync(join(tmpdir(), "hvae-bench-analysis-"));
-  const self = fileURLToPath(import.meta.url);
   try {
     for (const size of sizes) {
-      const t0 = performance.now();
-      const log = writeLog(dir, size);
-      const writeMs = Math.round(performance.now() - t0);
-      const r = spawnSync(process.execPath, ["--import", "tsx", self, "--child", log.runDir], { encoding: "utf8", timeout: 300_000 });
-      if (r.status !== 0) throw new Error(`analysis child failed: ${r.stderr}`);
-      const m = JSON.parse(r.stdout) as { ms: number; maxRssMB: number; trajectories: number; decisions: number };
+      const r = await benchAnalysis(size, { dir });
       console.log(
-        `${log.decisions.toLocaleString("en-US")} decisions (${log.lines.toLocaleString("en-US")} lines, ${(log.bytes / 1e6).toFixed(0)} MB, written in ${writeMs} ms): ` +
-          `analyze ${(m.ms / 1000).toFixed(2)} s, peak RSS ${m.maxRssMB} MB, ${m.trajectories.toLocaleString("en-US")} trajectories` +
-          (m.decisions === log.decisions ? "" : `  MISMATCH: analysed ${m.decisions}`),
+        `${r.decisions.toLocaleString("en-US")} decisions (${r.lines.toLocaleString("en-US")} lines, ${r.logMb.toFixed(0)} MB, written in ${r.writeSeconds.toFixed(2)} s): ` +
+          `analyze ${r.seconds.toFixed(2)} s, peak RSS ${r.peakRssMb} MB, ${r.trajectories.toLocaleString("en-US")} trajectories` +
+          (r.analysedDecisions === r.decisions ? "" : `  MISMATCH: analysed ${r.analysedDecisions}`),
       );
     }
   } finally {
-    if (!args.includes("--keep")) rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
     else console.log(`logs kept in ${dir}`);
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -4,7 +4,8 @@
  * way, so "flat memory" is visible, not assumed.
  *
  * @example
- * // npx tsx bench/engine.ts --decisions 1000000 [--pairing random|none] [--keep]
+ * // npx tsx bench/engine.ts --decisions 1000000 [--pairing random|none] [--keep] [--json]
+ * const r = await benchEngineInChild(200_000); // peak RSS is the child's own
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import { runEnvironment } from "../src/environment/environment.ts";
 import { expandAgents } from "../src/scenario/expand.ts";
 import { Scenario } from "../src/scenario/schema.ts";
 import { openJsonlWriter } from "../src/store/jsonl-writer.ts";
+import { runJsonChild } from "./support/child.ts";
 
 export interface EngineBenchResult {
   decisions: number;
@@ -98,20 +100,29 @@ export async function benchEngine(decisions: number, pairing: "random" | "none" 
   };
 }
 
+/** Runs {@link benchEngine} in a fresh process, so its peak RSS is the engine's alone. */
+export function benchEngineInChild(decisions: number, pairing: "random" | "none" = "random"): Promise<EngineBenchResult> {
+  return runJsonChild<EngineBenchResult>("bench/engine.ts", ["--decisions", String(decisions), "--pairing", pairing, "--json"]);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
-    options: { decisions: { type: "string", default: "1000000" }, pairing: { type: "string", default: "random" }, keep: { type: "boolean" } },
+    options: {
+      decisions: { type: "string", default: "1000000" },
+      pairing: { type: "string", default: "random" },
+      keep: { type: "boolean" },
+      json: { type: "boolean" },
+    },
   });
   const n = Number(values.decisions);
   const r = await benchEngine(n, values.pairing === "none" ? "none" : "random", values.keep === true);
   const ok = r.decisionsPerSecond >= 50_000 && r.peakRssMb < 300;
-  console.log(
-    [
-      `engine: ${r.decisions.toLocaleString("en-US")} decisions, ${r.events.toLocaleString("en-US")} events in ${r.seconds.toFixed(2)} s`,
-      `rate: ${Math.round(r.decisionsPerSecond).toLocaleString("en-US")} decisions/s (target >= 50,000); per CPU-second ${Math.round(r.decisionsPerCpuSecond).toLocaleString("en-US")}`,
-      `memory: peak RSS ${r.peakRssMb.toFixed(0)} MB (target < 300); RSS at each 10%: ${r.rssSamplesMb.map((m) => m.toFixed(0)).join(" ")} MB`,
-      `log: ${r.logMb.toFixed(0)} MB`,
-      ok ? "PASS" : "BELOW TARGET",
-    ].join("\n"),
-  );
+  const text = [
+    `engine: ${r.decisions.toLocaleString("en-US")} decisions, ${r.events.toLocaleString("en-US")} events in ${r.seconds.toFixed(2)} s`,
+    `rate: ${Math.round(r.decisionsPerSecond).toLocaleString("en-US")} decisions/s (target >= 50,000); per CPU-second ${Math.round(r.decisionsPerCpuSecond).toLocaleString("en-US")}`,
+    `memory: peak RSS ${r.peakRssMb.toFixed(0)} MB (target < 300); RSS at each 10%: ${r.rssSamplesMb.map((m) => m.toFixed(0)).join(" ")} MB`,
+    `log: ${r.logMb.toFixed(0)} MB`,
+    ok ? "PASS" : "BELOW TARGET",
+  ];
+  console.log(values.json ? JSON.stringify(r) : text.join("\n"));
 }
