@@ -58,6 +58,8 @@ export interface HvaeRun {
   seconds: number;
   decisionsPerSecond: number;
   callsPerSecond: number;
+  /** CPU time of this process (the client; the server runs in a child) per call, ms. */
+  cpuMsPerCall: number;
   /** Hash of the option chosen per decision id, to check a re-run reproduces the first. */
   fingerprint: string;
 }
@@ -66,7 +68,14 @@ export interface LoopRun {
   calls: number;
   seconds: number;
   callsPerSecond: number;
+  /** CPU time of this process per call, ms. */
+  cpuMsPerCall: number;
 }
+
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1000;
+};
 
 export interface LlmBenchResult {
   options: LlmBenchOptions;
@@ -119,6 +128,7 @@ export async function runHvae(server: ServerChild, scenario: Scenario, cachePath
   let invalid = 0;
   const chosen: string[] = [];
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   try {
     await new Promise<void>((resolve, reject) =>
       runEnvironment({ runId: "bench-llm", scenario, agents: expandAgents(scenario), gateway, createAgent: (s, c) => createAgent(s, c, dir) }).subscribe({
@@ -138,6 +148,7 @@ export async function runHvae(server: ServerChild, scenario: Scenario, cachePath
     await gateway.close();
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuMs(cpu0);
   rmSync(dir, { recursive: true, force: true });
   const calls = (await server.count()) - before;
   return {
@@ -148,6 +159,7 @@ export async function runHvae(server: ServerChild, scenario: Scenario, cachePath
     seconds,
     decisionsPerSecond: (decisions + invalid) / seconds,
     callsPerSecond: calls / seconds,
+    cpuMsPerCall: calls > 0 ? cpu / calls : 0,
     fingerprint: createHash("sha256").update(chosen.sort().join(",")).digest("hex").slice(0, 16),
   };
 }
@@ -169,10 +181,12 @@ export async function runBareLoop(baseURL: string, bodies: ChatBody[], concurren
     }
   };
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(Array.from({ length: Math.min(concurrency, bodies.length) }, worker));
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuMs(cpu0);
   if (letters !== bodies.length) throw new Error(`bare loop: ${bodies.length - letters} answers without a letter`);
-  return { calls: bodies.length, seconds, callsPerSecond: bodies.length / seconds };
+  return { calls: bodies.length, seconds, callsPerSecond: bodies.length / seconds, cpuMsPerCall: cpu / bodies.length };
 }
 
 const median = <T>(runs: T[], by: (r: T) => number): T => runs.slice().sort((a, b) => by(a) - by(b))[Math.floor((runs.length - 1) / 2)];
@@ -187,7 +201,7 @@ export async function benchLlm(opts: LlmBenchOptions): Promise<LlmBenchResult> {
   try {
     const C = opts.concurrency;
     // Warm-up at zero delay: module loading, LangChain's lazy import, JIT, keep-alive sockets.
-    const warm = await runHvae(server, llmScenario(server.baseURL, C, AGENTS * ROUNDS, 99), null);
+    const warm = await runHvae(server, llmScenario(server.baseURL, C, 2 * AGENTS * ROUNDS, 99), null);
     await runBareLoop(server.baseURL, await server.bodies((await server.count()) - warm.calls, warm.calls), C);
     await server.configure(opts.delayMs);
 
@@ -248,8 +262,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   });
   const f = (x: number) => x.toFixed(1);
   console.log(`limit C/L = ${f(r.limit)} calls/s (C=${r.options.concurrency}, L=${r.options.delayMs} ms); server peak in flight ${r.serverPeakInFlight}`);
-  for (const h of r.hvaeRuns) console.log(`hvae: ${h.decisions}+${h.invalid} decisions, ${h.calls} calls in ${h.seconds.toFixed(2)} s = ${f(h.decisionsPerSecond)} decisions/s, ${f(h.callsPerSecond)} calls/s (${(h.callsPerSecond / r.limit).toFixed(3)} of limit)`);
-  for (const b of r.bareRuns) console.log(`bare: ${b.calls} calls in ${b.seconds.toFixed(2)} s = ${f(b.callsPerSecond)} calls/s (${(b.callsPerSecond / r.limit).toFixed(3)} of limit)`);
+  for (const h of r.hvaeRuns) console.log(`hvae: ${h.decisions}+${h.invalid} decisions, ${h.calls} calls in ${h.seconds.toFixed(2)} s = ${f(h.decisionsPerSecond)} decisions/s, ${f(h.callsPerSecond)} calls/s (${(h.callsPerSecond / r.limit).toFixed(3)} of limit), client CPU ${h.cpuMsPerCall.toFixed(2)} ms/call`);
+  for (const b of r.bareRuns) console.log(`bare: ${b.calls} calls in ${b.seconds.toFixed(2)} s = ${f(b.callsPerSecond)} calls/s (${(b.callsPerSecond / r.limit).toFixed(3)} of limit), client CPU ${b.cpuMsPerCall.toFixed(2)} ms/call`);
   console.log(`sequential: ${r.sequential.calls} calls in ${r.sequential.seconds.toFixed(2)} s = ${f(r.sequential.callsPerSecond)} calls/s`);
   console.log(`cached: first ${r.cached.first.seconds.toFixed(2)} s (${r.cached.first.calls} requests), re-run ${r.cached.rerun.seconds.toFixed(2)} s (${r.cached.rerun.calls} requests, same choices: ${r.cached.first.fingerprint === r.cached.rerun.fingerprint})`);
 }

@@ -94,6 +94,13 @@ export function tableRows(r: BenchReport): string[][] {
       `${fixed(ofBare, 3)} ${mark(ofBare >= TARGETS.ofBare)}`,
     ],
     [
+      "(b)",
+      `client CPU per call (this process; the server runs in a child)`,
+      `hvae ${fixed(h.cpuMsPerCall, 2)} ms, bare ${fixed(llm.bare.cpuMsPerCall, 2)} ms`,
+      "-",
+      `hvae's own: ${fixed(h.cpuMsPerCall - llm.bare.cpuMsPerCall, 2)} ms/call`,
+    ],
+    [
       "(c)",
       `engine, rule-based agents, ${int(engine.decisions)} decisions`,
       `${int(engine.decisionsPerSecond)} decisions/s (${fixed(engine.seconds, 2)} s)`,
@@ -129,7 +136,7 @@ export function formatReport(r: BenchReport): string {
   const o = r.llm.options;
   const header = [
     `hvae bench${r.quick ? " --quick" : ""}: ${describeMachine(r.machine)} (at start)`,
-    `LLM rows: local OpenAI-compatible server on 127.0.0.1 answering after L = ${o.delayMs} ms, C = ${o.concurrency} in flight ` +
+    `LLM rows: local OpenAI-compatible server (child process, 127.0.0.1) answering after L = ${o.delayMs} ms, C = ${o.concurrency} in flight ` +
       `(endpoint and scenario maxConcurrency); 16 llm agents, pairing none, structured output, no describe/goal turns, cache off ` +
       `except (e); hvae and bare alternate ${o.reps}x, medians shown; server peak in flight ${r.llm.serverPeakInFlight}`,
   ];
