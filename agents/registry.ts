@@ -25,9 +25,12 @@ const BUILT_IN: Record<string, AgentFactory> = {
   reciprocal: createReciprocalAgent,
 };
 
+/** Imported once: each dynamic import() goes through the module loader (and tsx's hooks thread) again. */
+let llmModule: Promise<typeof import("./llm/agent.ts")> | null = null;
+
 export async function createAgent(spec: AgentSpec, ctx: AgentContext, scenarioDir: string): Promise<Agent> {
   if (spec.type === "llm") {
-    const { createLlmAgent } = await import("./llm/agent.ts");
+    const { createLlmAgent } = await (llmModule ??= import("./llm/agent.ts"));
     return createLlmAgent(spec, ctx);
   }
   const builtIn = Object.hasOwn(BUILT_IN, spec.type) ? BUILT_IN[spec.type] : undefined;

@@ -9,7 +9,7 @@
  * @example
  * const r = await benchAnalysis(1_000_000); // r.seconds, r.peakRssMb (the analysing child's own)
  */
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fabricateEvents, plannedDecisions, type FakeAgent } from "../test/analysis/fabricate.ts";
@@ -49,6 +49,7 @@ function writeLog(dir: string, decisions: number): { runDir: string; decisions: 
     }
   }
   writeSync(fd, buf);
+  fsyncSync(fd); // on disk before the timing starts, so write-back does not compete with the analysis
   closeSync(fd);
   return { runDir, decisions: n, lines, bytes: statSync(path).size };
 }
