@@ -74,12 +74,14 @@ export function untold(conv: Conversation, history: readonly RoundResult[]): Rou
   return history.filter((h) => !conv.told.has(`${h.trial}/${h.round}`));
 }
 
-function historyText(s: ProtocolSettings, results: readonly RoundResult[]): string {
+/** Rounds of the current trial read "Decision n"; rounds remembered from earlier trials name their series. */
+function historyText(s: ProtocolSettings, results: readonly RoundResult[], trial: number): string {
   if (results.length === 0) return "";
   const t = s.templates;
   const choice = (c: RoundResult["own"]) => (c ? render(t.history_choice, { label: c.label, self: c.self, other: c.other }) : t.history_none);
   const lines = results.map((r) =>
-    render(t.history_round, {
+    render(r.trial === trial ? t.history_round : t.history_round_earlier, {
+      trial: r.trial + 1,
       number: r.round + 1,
       own: choice(r.own),
       partner: choice(r.partner),
@@ -106,7 +108,7 @@ export function itemMessage(s: ProtocolSettings, conv: Conversation, obs: Observ
     ? render(t.instruction_structured, { labels })
     : render(t.instruction_text, { labels, first: obs.item.options[0]?.label ?? "A" });
   const body = render(t.item, {
-    history: historyText(s, fresh),
+    history: historyText(s, fresh, obs.trial),
     number: obs.round + 1,
     count: obs.rounds,
     goal: conv.goal ?? t.goal_neutral,

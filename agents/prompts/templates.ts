@@ -70,6 +70,11 @@ export const TEMPLATES = {
     vars: ["number", "own", "partner", "received", "partnerReceived"],
     text: "Decision {{number}}: you chose {{own}}; the other participant chose {{partner}}. You received {{received}} coins in total and the other participant received {{partnerReceived}}.",
   },
+  /** A round from an earlier trial with the same partner (trial is 1-based); per-partner memory spans trials. */
+  history_round_earlier: {
+    vars: ["trial", "number", "own", "partner", "received", "partnerReceived"],
+    text: "Earlier series {{trial}}, decision {{number}}: you chose {{own}}; the other participant chose {{partner}}. You received {{received}} coins in total and the other participant received {{partnerReceived}}.",
+  },
   history_choice: { vars: ["label", "self", "other"], text: "{{label}} ({{self}} for the chooser, {{other}} for the other)" },
   history_none: { vars: [], text: "no valid option" },
   /** The one repair turn after an answer that names no single option. */

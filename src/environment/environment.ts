@@ -11,13 +11,14 @@
  */
 import { concat, defer, EMPTY, from, merge, mergeMap, Observable, of, type OperatorFunction } from "rxjs";
 import { concatMap, filter, finalize, ignoreElements, map } from "rxjs/operators";
-import type { Agent, AgentContext, AgentSpec } from "../../agents/agent.ts";
+import type { Agent, AgentContext, AgentSpec, RoundResult } from "../../agents/agent.ts";
 import type { AgentInfo, EventBody, EventOf, HvaeEvent, RunStatus } from "../events.ts";
 import type { AllocationItem } from "../games/game.ts";
 import { gameItems, planTrial, roundsPerTrial } from "../games/plan.ts";
 import type { ModelGateway } from "../models/gateway-types.ts";
 import { createRng } from "../random.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { createPartnerMemory, memoryWindows, pairKey } from "./memory.ts";
 import { planSessions, type SessionPlan } from "./schedule.ts";
 import { playSession } from "./session.ts";
 
@@ -50,6 +51,11 @@ export interface ResumeFilter {
   logged(body: EventBody): boolean;
   /** Totals of the earlier segments, so run.completed describes the whole run. */
   readonly prior: { readonly decisions: number; readonly invalid: number; readonly costUsd: number };
+  /**
+   * What `agentId` remembered of `partnerId` after the pair's finished sessions (feedback on),
+   * rebuilt from the log, most recent last; absent or empty when nothing is known.
+   */
+  history?(agentId: string, partnerId: string): readonly RoundResult[];
 }
 
 /** The numbers a run plans, known before any session plays. */
@@ -84,7 +90,9 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
     const root = createRng(scenario.seed);
     const concurrency = Math.max(1, opts.maxConcurrency ?? scenario.maxConcurrency);
     const ctxScenario = { name: scenario.name, feedback: scenario.feedback, pairing: scenario.pairing };
-    const memoryOf = (spec: AgentSpec) => (typeof spec.memory === "number" ? spec.memory : plan.rounds);
+    const windows = memoryWindows(scenario, agents);
+    // With feedback, an agent remembers its partner across the pair's sessions (METHOD §6).
+    const partners = scenario.feedback ? createPartnerMemory(windows, resume?.history?.bind(resume)) : null;
 
     let stopped: RunStatus | null = null;
     const stopStatus = (): RunStatus | null => {
@@ -96,21 +104,37 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
 
     const play = async (p: SessionPlan): Promise<EventBody[]> => {
       if (stopStatus()) return [];
-      const members = p.agentIds.map((id) => specs.get(id)!);
-      const instances = await Promise.all(
-        members.map((spec) =>
-          opts.createAgent(spec, { rng: root.derive("agent", spec.id, p.sessionId), gateway: gateway ?? undefined, scenario: ctxScenario }),
-        ),
-      );
-      const outcome = await playSession({
-        plan: p,
-        items: planTrial(scenario.game, root.derive("session", p.sessionId)),
-        agents: instances,
-        feedback: scenario.feedback,
-        memory: members.map(memoryOf),
-      });
-      if (outcome.status === "aborted") stopped ??= "budget-exhausted";
-      return outcome.events;
+      const ids = p.agentIds;
+      const pair = partners && ids.length === 2 ? partners.turn(pairKey(ids[0], ids[1])) : null;
+      try {
+        // The pair's previous session was handed to mergeMap earlier, so it is running or done.
+        if (pair?.ready) {
+          await pair.ready;
+          if (stopStatus()) return [];
+        }
+        const members = ids.map((id) => specs.get(id)!);
+        const instances = await Promise.all(
+          members.map((spec) =>
+            opts.createAgent(spec, { rng: root.derive("agent", spec.id, p.sessionId), gateway: gateway ?? undefined, scenario: ctxScenario }),
+          ),
+        );
+        const outcome = await playSession({
+          plan: p,
+          items: planTrial(scenario.game, root.derive("session", p.sessionId)),
+          agents: instances,
+          feedback: scenario.feedback,
+          memory: ids.map((id) => windows.get(id)!),
+          past: pair ? [partners!.history(ids[0], ids[1]), partners!.history(ids[1], ids[0])] : undefined,
+        });
+        if (outcome.status === "aborted") stopped ??= "budget-exhausted";
+        else if (pair) {
+          partners!.keep(ids[0], ids[1], outcome.histories[0]);
+          partners!.keep(ids[1], ids[0], outcome.histories[1]);
+        }
+        return outcome.events;
+      } finally {
+        pair?.done();
+      }
     };
 
     const todo = resume ? plan.sessions.filter((p) => !resume.completedSessions.has(p.sessionId)) : plan.sessions;

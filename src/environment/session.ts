@@ -2,8 +2,9 @@
  * One session: a pair (or a single agent) plays one trial's items round by round. Both agents
  * choose at the same time, choices are mapped from presented to canonical options, payoffs are
  * settled as in METHOD §6, and with feedback each agent learns the round's result and keeps a
- * bounded history with its partner. A session is a pure function of its inputs, so any number
- * can run concurrently without changing a choice.
+ * bounded history with its partner, continuing the history of the pair's earlier sessions
+ * (`past`). A session is a pure function of its inputs, so any number can run concurrently
+ * without changing a choice.
  *
  * @example
  * const out = await playSession({ plan, items: planTrial(game, rng), agents, feedback: true, memory: [6, 6] });
@@ -24,12 +25,16 @@ export interface SessionInput {
   readonly feedback: boolean;
   /** History window per agent (rounds remembered with the partner), in the order of plan.agentIds. */
   readonly memory: readonly number[];
+  /** What each agent remembers of this partner from earlier sessions, most recent last (feedback on). */
+  readonly past?: readonly (readonly RoundResult[])[];
 }
 
 export interface SessionOutcome {
   readonly events: EventBody[];
   /** "aborted" when the model budget ran out mid-session: no trial.completed, resume replays it. */
   readonly status: "completed" | "aborted";
+  /** Each agent's remembered history with its partner at the end (its last `memory` rounds). */
+  readonly histories: readonly (readonly RoundResult[])[];
 }
 
 interface Choice {
@@ -61,7 +66,10 @@ export async function playSession(input: SessionInput): Promise<SessionOutcome> 
   const n = ids.length;
   const rounds = items.length;
   const events: EventBody[] = [];
-  const histories: RoundResult[][] = ids.map(() => []);
+  const histories: RoundResult[][] = ids.map((_, i) => {
+    const past = feedback ? (input.past?.[i] ?? []) : [];
+    return past.length > memory[i] ? past.slice(past.length - Math.max(0, memory[i])) : past.slice();
+  });
 
   for (const agent of agents) agent.reset?.("trajectory");
   events.push({
@@ -104,7 +112,7 @@ export async function playSession(input: SessionInput): Promise<SessionOutcome> 
     );
     const answers: Answer[] = [];
     for (const p of pending) answers.push(await p);
-    if (answers.some((a) => a.kind === "budget")) return { events, status: "aborted" };
+    if (answers.some((a) => a.kind === "budget")) return { events, status: "aborted", histories };
 
     const choices: (Choice | null)[] = [];
     for (let i = 0; i < n; i++) {
@@ -170,7 +178,7 @@ export async function playSession(input: SessionInput): Promise<SessionOutcome> 
   }
 
   events.push({ type: "trial.completed", sessionId, trial, agentIds: ids.slice() });
-  return { events, status: "completed" };
+  return { events, status: "completed", histories };
 }
 
 type Answer = Decision | { readonly kind: "budget" };

@@ -182,6 +182,12 @@ export const Scenario = z
     /** For pairing: fixed, the pairs by agent id. */
     pairs: z.array(z.tuple([Id, Id])).default([]),
     feedback: z.boolean().default(false),
+    /**
+     * With feedback, how many past rounds with a partner an agent remembers, across the pair's
+     * trials, for agents without a `memory` of their own (llm agents set theirs). null: two
+     * trials' worth of rounds (e.g. 12 on the six primary slider items).
+     */
+    memory: z.number().int().nonnegative().nullable().default(null),
     /** Sessions (pair trajectories) in flight at once. */
     maxConcurrency: z.number().int().positive().default(16),
     endpoints: z.record(Id, Endpoint).default({}),

@@ -2,7 +2,10 @@
  * Resuming an interrupted run: cut a torn last line off the log, then read the log once to learn
  * which sessions finished (skipped on resume) and which events of unfinished sessions are already
  * there (not written again), where the sequence numbers continue, and the totals so far.
- * Memory stays bounded: keys are kept only for sessions that have not finished.
+ * With feedback on, it also rebuilds what each agent remembers of each partner from the finished
+ * sessions' decisions and settlements, so a resumed session sees the history it saw originally.
+ * Memory stays bounded: keys and rounds are kept only for sessions that have not finished, and
+ * each agent's memory of a partner only up to its window.
  *
  * @example
  * const state = await loadResume("runs/demo-20250101T120000Z-3fa9c2");
@@ -11,8 +14,12 @@
 import { closeSync, ftruncateSync, openSync, readSync, fstatSync } from "node:fs";
 import { lastValueFrom } from "rxjs";
 import { ignoreElements, tap } from "rxjs/operators";
+import type { RoundResult } from "../../agents/agent.ts";
 import type { ResumeFilter } from "../environment/environment.ts";
-import type { EventBody, RunStatus } from "../events.ts";
+import { lastRounds, memoryWindows } from "../environment/memory.ts";
+import type { EventBody, EventOf, RunStatus } from "../events.ts";
+import { expandAgents } from "../scenario/expand.ts";
+import { Scenario } from "../scenario/schema.ts";
 import { readManifest, type Manifest } from "./manifest.ts";
 import { eventsPath } from "./run-dir.ts";
 import { readEvents } from "./jsonl-reader.ts";
@@ -45,6 +52,7 @@ export async function loadResume(dir: string): Promise<ResumeState> {
   let runId: string | null = null;
   let lastStatus: RunStatus | null = null;
   const prior = { decisions: 0, invalid: 0, costUsd: 0 };
+  const memory = partnerHistories(manifest.scenario);
 
   await lastValueFrom(
     readEvents(path).pipe(
@@ -63,12 +71,14 @@ export async function loadResume(dir: string): Promise<ResumeState> {
           case "trial.completed":
             completed.add(ev.sessionId);
             partial.delete(ev.sessionId);
+            memory?.finish(ev.sessionId);
             break;
           default: {
             const key = keyOf(ev as EventBody);
             if (key) keysOf(key.sessionId).add(key.key);
             if (ev.type === "decision.made") prior.decisions++;
             else if (ev.type === "decision.invalid") prior.invalid++;
+            if (ev.type === "decision.made" || ev.type === "decision.invalid" || ev.type === "round.settled") memory?.add(ev);
           }
         }
       }),
@@ -85,6 +95,7 @@ export async function loadResume(dir: string): Promise<ResumeState> {
       const key = keyOf(body);
       return key !== null && (partial.get(key.sessionId)?.has(key.key) ?? false);
     },
+    history: (agentId, partnerId) => memory?.history(agentId, partnerId) ?? [],
   };
   return {
     manifest,
@@ -93,6 +104,82 @@ export async function loadResume(dir: string): Promise<ResumeState> {
     lastStatus,
     recorded: prior.decisions + prior.invalid,
     truncatedBytes,
+  };
+}
+
+type Choice = NonNullable<RoundResult["own"]>;
+
+interface PairedRound {
+  readonly choices: Map<string, Choice | null>;
+}
+
+/**
+ * Per (agent, partner) round results of finished paired sessions, bounded by each agent's window
+ * (the same windows the environment uses, from the manifest's scenario); null when the run has no
+ * feedback or no pairs, so nothing is remembered.
+ */
+function partnerHistories(rawScenario: unknown) {
+  const parsed = Scenario.safeParse(rawScenario);
+  // An unreadable scenario fails the resume anyway (hvae run reports it); remember nothing.
+  if (!parsed.success || !parsed.data.feedback || parsed.data.pairing === "none") return null;
+  const windows = memoryWindows(parsed.data, expandAgents(parsed.data));
+  const kept = new Map<string, RoundResult[]>();
+  // Rounds of sessions that have not finished yet, by session then round.
+  const open = new Map<string, { rounds: Map<number, PairedRound>; results: { owner: string; result: RoundResult }[] }>();
+  const sessionOf = (sessionId: string) => {
+    let s = open.get(sessionId);
+    if (!s) open.set(sessionId, (s = { rounds: new Map(), results: [] }));
+    return s;
+  };
+  const key = (agentId: string, partnerId: string) => `${agentId}>${partnerId}`;
+  return {
+    add(ev: EventOf<"decision.made"> | EventOf<"decision.invalid"> | EventOf<"round.settled">) {
+      if (ev.type === "round.settled") {
+        if (ev.outcomes.length !== 2) return;
+        const s = sessionOf(ev.sessionId);
+        const round = s.rounds.get(ev.round);
+        s.rounds.delete(ev.round);
+        const [a, b] = ev.outcomes;
+        const choiceOf = (id: string) => round?.choices.get(id) ?? null;
+        const result = (me: typeof a, other: typeof a): RoundResult => ({
+          trial: ev.trial,
+          round: ev.round,
+          itemId: ev.itemId,
+          partnerId: other.agentId,
+          own: choiceOf(me.agentId),
+          partner: choiceOf(other.agentId),
+          received: me.received,
+          partnerReceived: other.received,
+        });
+        s.results.push({ owner: a.agentId, result: result(a, b) }, { owner: b.agentId, result: result(b, a) });
+        return;
+      }
+      if (ev.partnerId === null) return;
+      const s = sessionOf(ev.sessionId);
+      let round = s.rounds.get(ev.round);
+      if (!round) s.rounds.set(ev.round, (round = { choices: new Map() }));
+      const choice: Choice | null =
+        ev.type === "decision.made" ? { option: ev.option, label: ev.label ?? "", self: ev.self, other: ev.other } : null;
+      round.choices.set(ev.agentId, choice);
+    },
+    finish(sessionId: string) {
+      const s = open.get(sessionId);
+      open.delete(sessionId);
+      if (!s) return;
+      for (const { owner, result } of s.results) {
+        const w = windows.get(owner) ?? 0;
+        if (w === 0) continue;
+        const k = key(owner, result.partnerId!);
+        const list = kept.get(k) ?? [];
+        list.push(result);
+        if (list.length > w) list.splice(0, list.length - w);
+        kept.set(k, list);
+      }
+    },
+    history(agentId: string, partnerId: string): readonly RoundResult[] {
+      const list = kept.get(key(agentId, partnerId));
+      return list ? lastRounds(list, windows.get(agentId) ?? 0) : [];
+    },
   };
 }
 
