@@ -3,7 +3,7 @@ import type { PresentedOption, RoundResult } from "../../agents/agent.ts";
 import { createConstantAgent } from "../../agents/constant.ts";
 import { createLogitAgent } from "../../agents/logit.ts";
 import { createRandomAgent } from "../../agents/random.ts";
-import { createReciprocalAgent, type ReciprocalAgent } from "../../agents/reciprocal.ts";
+import { createReciprocalAgent, reciprocalAngle, type ReciprocalAgent } from "../../agents/reciprocal.ts";
 import { createUtilityAgent } from "../../agents/utility.ts";
 import { logitProbabilities } from "../../agents/value-utility.ts";
 import { PRIMARY_ITEMS } from "../../analysis/instrument.ts";
@@ -87,9 +87,9 @@ describe("constant agent", () => {
 });
 
 describe("reciprocal agent", () => {
-  const result = (partnerId: string, self: number, other: number): RoundResult => ({
-    trial: 0,
-    round: 0,
+  const result = (partnerId: string, self: number, other: number, trial = 0, round = 0): RoundResult => ({
+    trial,
+    round,
     itemId: "svo-1",
     partnerId,
     own: null,
@@ -98,42 +98,42 @@ describe("reciprocal agent", () => {
     partnerReceived: 0,
   });
 
-  it("moves its angle toward the partner's revealed angle at its rate, per partner", async () => {
+  it("moves its angle toward the partner's revealed angle at its rate, once per remembered round", async () => {
     const agent = (await createReciprocalAgent({ id: "r", type: "reciprocal", value: "altruistic", rate: 0.5 }, ctxFor(1))) as ReciprocalAgent;
-    expect(agent.angleFor("p")).toBe(90);
+    expect(agent.angleFor([])).toBe(90);
     // Partner chose (85, 15): revealed atan2(-35, 35) = -45°.
-    agent.feedback!(result("p", 85, 15));
-    expect(agent.angleFor("p")).toBeCloseTo(90 + 0.5 * (-45 - 90), 9);
-    agent.feedback!(result("p", 85, 15));
-    expect(agent.angleFor("p")).toBeCloseTo(22.5 + 0.5 * (-45 - 22.5), 9);
-    expect(agent.angleFor("q")).toBe(90);
+    expect(agent.angleFor([result("p", 85, 15)])).toBeCloseTo(90 + 0.5 * (-45 - 90), 9);
+    expect(agent.angleFor([result("p", 85, 15), result("p", 85, 15)])).toBeCloseTo(22.5 + 0.5 * (-45 - 22.5), 9);
+    expect(reciprocalAngle(90, 0.5, [result("p", 85, 15)])).toBeCloseTo(22.5, 9);
   });
 
   it("targets the partner's running mean, and behaves accordingly", async () => {
     const agent = (await createReciprocalAgent({ id: "r", type: "reciprocal", value: "altruistic", rate: 1 }, ctxFor(1))) as ReciprocalAgent;
     const item1 = PRIMARY_ITEMS[0].options;
     expect(await agent.decide(obs(item1, "d0", "p"))).toEqual({ kind: "choice", index: 0 }); // (85, 85)
-    agent.feedback!(result("p", 100, 50)); // 0°
-    agent.feedback!(result("p", 50, 100)); // mean (75, 75): 45°
-    expect(agent.angleFor("p")).toBeCloseTo(45, 9);
-    agent.feedback!(result("p", 85, 15));
-    agent.feedback!(result("p", 85, 15));
-    agent.feedback!(result("p", 85, 15));
-    agent.feedback!(result("p", 85, 15));
+    const two = [result("p", 100, 50), result("p", 50, 100)]; // 0°, then mean (75, 75): 45°
+    expect(agent.angleFor(two)).toBeCloseTo(45, 9);
+    const six = [...two, ...[2, 3, 4, 5].map((r) => result("p", 85, 15, 0, r))];
     // mean over six: self (100+50+4·85)/6 = 81.67, other (50+100+4·15)/6 = 35 → atan2(-15, 31.67)
-    expect(agent.angleFor("p")).toBeCloseTo((Math.atan2(35 - 50, 490 / 6 - 50) * 180) / Math.PI, 9);
-    expect(await agent.decide(obs(item1, "d1", "p"))).toEqual({ kind: "choice", index: 8 }); // now keeps: (85, 15)
+    expect(agent.angleFor(six)).toBeCloseTo((Math.atan2(35 - 50, 490 / 6 - 50) * 180) / Math.PI, 9);
+    expect(await agent.decide({ ...obs(item1, "d1", "p"), history: six })).toEqual({ kind: "choice", index: 8 }); // now keeps: (85, 15)
   });
 
-  it("reset('partner') returns to its own value; an invalid partner answer reveals nothing", async () => {
+  it("keeps no state: the same history gives the same angle; an invalid partner answer reveals nothing", async () => {
     const agent = (await createReciprocalAgent({ id: "r", type: "reciprocal", value: 0, rate: 0.3 }, ctxFor(1))) as ReciprocalAgent;
-    agent.feedback!({ ...result("p", 85, 15), partner: null });
-    expect(agent.angleFor("p")).toBe(0);
-    agent.feedback!(result("p", 50, 100));
-    expect(agent.angleFor("p")).toBeCloseTo(0.3 * 90, 9);
-    agent.reset!("trajectory");
-    expect(agent.angleFor("p")).toBeCloseTo(27, 9);
-    agent.reset!("partner");
-    expect(agent.angleFor("p")).toBe(0);
+    expect(agent.angleFor([{ ...result("p", 85, 15), partner: null }])).toBe(0);
+    const h = [{ ...result("p", 85, 15), partner: null }, result("p", 50, 100)];
+    expect(agent.angleFor(h)).toBeCloseTo(0.3 * 90, 9);
+    await agent.decide({ ...obs(PRIMARY_ITEMS[0].options, "d", "p"), history: h });
+    expect(agent.angleFor(h)).toBeCloseTo(27, 9);
+    expect(agent.angleFor([])).toBe(0);
+    // Rounds remembered from an earlier trial count like rounds of this one.
+    expect(agent.angleFor([result("p", 50, 100, 0, 5), result("p", 50, 100, 1, 0)])).toBeCloseTo(27 + 0.3 * (90 - 27), 9);
+  });
+
+  it("against the imaginary other it plays its own value whatever the history", async () => {
+    const agent = await createReciprocalAgent({ id: "r", type: "reciprocal", value: "altruistic", rate: 1 }, ctxFor(1));
+    const history = [result("p", 85, 15)]; // would pull a rate-1 agent to -45°, i.e. option (85, 15)
+    expect(await agent.decide({ ...obs(PRIMARY_ITEMS[0].options, "d", null), history })).toEqual({ kind: "choice", index: 0 });
   });
 });
