@@ -13,6 +13,8 @@ import { openJsonlWriter } from "../../src/store/jsonl-writer.ts";
 import { writeManifest } from "../../src/store/manifest.ts";
 import { loadResume } from "../../src/store/resume.ts";
 import { eventsPath } from "../../src/store/run-dir.ts";
+import { pairKey } from "../../src/environment/memory.ts";
+import { expectedHistory, sessionResults } from "../environment/history-oracle.ts";
 
 const scenario = Scenario.parse({
   name: "t",
@@ -30,23 +32,23 @@ const scenario = Scenario.parse({
 });
 const specs = expandAgents(scenario);
 
-async function runInto(dir: string, resume: ResumeFilter | null): Promise<void> {
+async function runInto(dir: string, resume: ResumeFilter | null, sc: Scenario = scenario): Promise<void> {
   const log = openJsonlWriter(eventsPath(dir));
-  const events = runEnvironment({ runId: "run-x", scenario, agents: specs, createAgent: (s, c) => createAgent(s, c, dir), resume });
+  const events = runEnvironment({ runId: "run-x", scenario: sc, agents: expandAgents(sc), createAgent: (s, c) => createAgent(s, c, dir), resume });
   await lastValueFrom(events.pipe(toArray())).then((evs) => evs.forEach((e) => log.write(e)));
   log.close();
 }
 
-function newRunDir(): string {
+function newRunDir(sc: Scenario = scenario): string {
   const dir = mkdtempSync(join(tmpdir(), "hvae-resume-"));
-  const plan = planRun(scenario, specs.map((s) => s.id));
+  const plan = planRun(sc, expandAgents(sc).map((s) => s.id));
   writeManifest(dir, {
     runId: "run-x",
     status: "running",
-    scenario: scenario as unknown as Record<string, unknown>,
+    scenario: sc as unknown as Record<string, unknown>,
     scenarioPath: join(dir, "s.yaml"),
     scenarioDir: dir,
-    seed: scenario.seed,
+    seed: sc.seed,
     argv: [],
     versions: {},
     startedAt: "2025-01-01T00:00:00.000Z",
@@ -118,5 +120,72 @@ describe("resume", () => {
     const finished = keep.filter((e) => e.type === "trial.completed").map((e) => (e as EventOf<"trial.completed">).sessionId);
     expect([...state.filter.completedSessions]).toEqual(finished);
     expect(state.lastStatus).toBeNull();
+  });
+});
+
+describe("resume with per-partner memory", () => {
+  const remembering = (memory: number | null) =>
+    Scenario.parse({
+      name: "rr",
+      seed: 21,
+      trials: 4,
+      game: { type: "svo-slider", items: "primary", shuffleItems: true, shuffleOptions: true },
+      pairing: "round-robin",
+      feedback: true,
+      memory,
+      maxConcurrency: 4,
+      agents: [
+        { id: "ra", type: "reciprocal", value: "altruistic", rate: 0.4 },
+        { id: "rc", type: "reciprocal", value: "competitive", rate: 0.4 },
+        { id: "u", type: "utility", value: "competitive" },
+        { id: "l", type: "logit", value: 60, beta: 0.3 },
+      ],
+    });
+  /** The log without segment frames, seq and time: what must not depend on interruptions. */
+  const body = (events: HvaeEvent[]) =>
+    events.filter((e) => e.type !== "run.started" && e.type !== "run.completed").map(({ seq: _s, time: _t, ...rest }) => rest);
+
+  it("a run cut anywhere and resumed writes the same log as an uninterrupted one", async () => {
+    const sc = remembering(null);
+    const reference = newRunDir(sc);
+    await runInto(reference, null, sc);
+    const ref = lines(reference);
+    // Cross-trial memory matters here: forgetting between trials changes the reciprocal agents' choices.
+    const forgetful = newRunDir(remembering(6));
+    await runInto(forgetful, null, remembering(6));
+    const differ = (a: HvaeEvent[], b: HvaeEvent[]) => {
+      const opt = new Map(decisions(b).map((d) => [d.decisionId, d.option]));
+      return decisions(a).filter((d) => opt.get(d.decisionId) !== d.option);
+    };
+    const changed = differ(ref, lines(forgetful));
+    expect(changed.length).toBeGreaterThan(5);
+    expect(changed.every((d) => d.trial > 0)).toBe(true);
+    expect(changed.some((d) => d.agentId === "ra" || d.agentId === "rc")).toBe(true);
+
+    const size = statSync(eventsPath(reference)).size;
+    const cuts = createRng(5);
+    let remembered = 0;
+    for (let k = 0; k < 8; k++) {
+      const dir = newRunDir(sc);
+      await runInto(dir, null, sc);
+      truncateSync(eventsPath(dir), k === 0 ? 0 : 1 + cuts.int(size - 2));
+      const state = await loadResume(dir);
+      const before = statSync(eventsPath(dir)).size === 0 ? [] : lines(dir);
+      const done = [...state.filter.completedSessions];
+      // What the log says a finished pair remembers is what a resumed session starts from.
+      const finished = new Map([...sessionResults(before)].filter(([id]) => done.includes(id)));
+      for (const [a, b] of [["ra", "u"], ["u", "ra"], ["rc", "l"]]) {
+        const playedTrials = done.filter((id) => id.startsWith(`${a}+${b}#`) || id.startsWith(`${b}+${a}#`)).length;
+        const at = { sessionId: `${pairKey(a, b)}#t${playedTrials}`, trial: playedTrials, round: 0, agentId: a, partnerId: b };
+        const want = expectedHistory(finished, at, 12);
+        expect(state.filter.history!(a, b), `${k}: ${a} of ${b}`).toEqual(want);
+        if (want.length > 0) remembered++;
+      }
+      await runInto(dir, state.filter, sc);
+      const final = lines(dir);
+      expect(final.map((e) => e.seq)).toEqual(final.map((_, i) => i));
+      expect(body(final)).toEqual(body(ref));
+    }
+    expect(remembered).toBeGreaterThan(4);
   });
 });
