@@ -30,7 +30,6 @@ const scenario = Scenario.parse({
     { id: "m", type: "reciprocal", value: "competitive" },
   ],
 });
-const specs = expandAgents(scenario);
 
 async function runInto(dir: string, resume: ResumeFilter | null, sc: Scenario = scenario): Promise<void> {
   const log = openJsonlWriter(eventsPath(dir));
