@@ -267,6 +267,24 @@ describe("among other agents", () => {
     expect(m2).not.toContain("Decision 1: you chose");
     expect(m2).toContain("Decision 2: you chose A (85 for the chooser, 85 for the other); the other participant chose no valid option.");
   });
+
+  it("names the series of rounds remembered from an earlier trial with the same partner", async () => {
+    server.configure({ respond: scripted(() => "A") });
+    const before = server.count();
+    const a = await agent(gateway(), { prompts: { describe: false, goal: false } }, { name: "t", feedback: true, pairing: "round-robin" });
+    const partner = { id: "b" };
+    const earlier = [{ ...result(1, "A", "I"), trial: 1 }, { ...result(2, "A", null), trial: 1 }];
+    await a.decide(obs(0, { partner, trial: 2, history: earlier }));
+    await a.decide(obs(1, { partner, trial: 2, history: [...earlier, { ...result(0, "A", "I"), trial: 2 }] }));
+    const [m0, m1] = since(before).map(last);
+    expect(m0).toContain("What happened in the previous decisions with the other participant:");
+    expect(m0).toContain(
+      "Earlier series 2, decision 2: you chose A (85 for the chooser, 85 for the other); the other participant chose I (85 for the chooser, 15 for the other). You received 100 coins in total and the other participant received 170.",
+    );
+    expect(m0).toContain("Earlier series 2, decision 3: you chose A (85 for the chooser, 85 for the other); the other participant chose no valid option.");
+    expect(m1).not.toContain("Earlier series");
+    expect(m1).toContain("Decision 1: you chose A");
+  });
 });
 
 describe("reproducibility", () => {
