@@ -80,6 +80,27 @@ describe("playSession", () => {
     expect(a.resets).toEqual(["trajectory"]);
   });
 
+  it("continues the pair's remembered history from earlier sessions, bounded per agent, and returns it", async () => {
+    const a = scripted("a", () => 0);
+    const b = scripted("b", () => 0);
+    const earlier = (owner: string, partnerId: string, round: number): RoundResult => ({
+      trial: 0, round, itemId: `old-${owner}`, partnerId, own: null, partner: null, received: round, partnerReceived: 0,
+    });
+    const pastA = [0, 1, 2].map((r) => earlier("a", "b", r));
+    const pastB = [0, 1, 2].map((r) => earlier("b", "a", r));
+    const out = await playSession({ plan: { ...plan, sessionId: "a+b#t1", trial: 1 }, items, agents: [a.agent, b.agent], feedback: true, memory: [2, 4], past: [pastA, pastB] });
+    expect(a.seen[0].history.map((h) => `${h.trial}/${h.round}`)).toEqual(["0/1", "0/2"]);
+    expect(a.seen[1].history.map((h) => `${h.trial}/${h.round}`)).toEqual(["0/2", "1/0"]);
+    expect(b.seen[0].history.map((h) => `${h.trial}/${h.round}`)).toEqual(["0/0", "0/1", "0/2"]);
+    expect(b.seen[1].history.map((h) => `${h.trial}/${h.round}`)).toEqual(["0/0", "0/1", "0/2", "1/0"]);
+    expect(out.histories.map((h) => h.map((r) => `${r.trial}/${r.round}`))).toEqual([["1/0", "1/1"], ["0/1", "0/2", "1/0", "1/1"]]);
+    expect(pastA).toHaveLength(3); // the caller's arrays are not touched
+    // Without feedback the past is not shown either.
+    const c = scripted("a", () => 0);
+    await playSession({ plan, items, agents: [c.agent, b.agent], feedback: false, memory: [2, 4], past: [pastA, pastB] });
+    expect(c.seen[0].history).toEqual([]);
+  });
+
   it("without feedback agents get no history and no feedback calls", async () => {
     const a = scripted("a", () => 1);
     const b = scripted("b", () => 1);
