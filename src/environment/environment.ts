@@ -128,8 +128,7 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
         });
         if (outcome.status === "aborted") stopped ??= "budget-exhausted";
         else if (pair) {
-          partners!.keep(ids[0], ids[1], outcome.histories[0]);
-          partners!.keep(ids[1], ids[0], outcome.histories[1]);
+          partners!.keep(ids[0], ids[1], outcome.histories[0], outcome.histories[1]);
         }
         return outcome.events;
       } finally {
