@@ -11,7 +11,7 @@
  * const state = await loadResume("runs/demo-20250101T120000Z-3fa9c2");
  * runEnvironment({ ...opts, runId: state.runId, resume: state.filter });
  */
-import { closeSync, ftruncateSync, openSync, readSync, fstatSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, openSync, readSync, fstatSync, writeFileSync } from "node:fs";
 import { lastValueFrom } from "rxjs";
 import { ignoreElements, tap } from "rxjs/operators";
 import type { RoundResult } from "../../agents/agent.ts";
@@ -39,6 +39,8 @@ export interface ResumeState {
 export async function loadResume(dir: string): Promise<ResumeState> {
   const manifest = readManifest(dir);
   const path = eventsPath(dir);
+  // A run killed between writing its manifest and opening its log has no log yet: it resumes from nothing.
+  if (!existsSync(path)) writeFileSync(path, "");
   const truncatedBytes = truncateTornTail(path);
 
   const completed = new Set<string>();

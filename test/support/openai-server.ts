@@ -40,6 +40,8 @@ export interface RecordedRequest {
   raw: string;
   /** Arrival time, ms (performance.now()). */
   at: number;
+  /** When the whole response was handed to the socket (performance.now()); unset while pending, hung or cut off. */
+  finishedAt?: number;
 }
 
 export interface ChatBody {
@@ -190,6 +192,7 @@ export async function startOpenAiServer(initial: ServerOptions = {}): Promise<Fa
     inFlight++;
     peak = Math.max(peak, inFlight);
     res.on("close", () => inFlight--);
+    res.on("finish", () => (rec.finishedAt = performance.now()));
 
     let b: Behaviour | string | null = opts.script?.[rec.index - scriptBase] ?? null;
     if (!b && opts.faults) b = faultFor(opts.faults, rng.next());
