@@ -44,6 +44,10 @@ export async function loadScenario(path: string): Promise<LoadedScenario> {
  */
 export function parseScenarioText(text: string, fileName: string): Scenario {
   const shown = basename(fileName);
+  // Said plainly: YAML would read either as a scalar and report "expected a mapping".
+  const whole = (message: string) => new ScenarioError(shown, [{ path: "", line: null, column: null, message }]);
+  if (text.trim() === "") throw whole("the file is empty (expected scenario fields: name, agents, …)");
+  if (/[\u0000\ufffd]/.test(text)) throw whole("not a text file (binary content; expected YAML or JSON)");
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
