@@ -164,7 +164,7 @@ describe("kill -9 at random moments, ten times, then resume", () => {
     const paid = countBy(crashRun.filter((r) => r.finishedAt !== undefined).map(hashOf));
     expect(new Set(paid.keys())).toEqual(new Set(needed.keys()));
     // An answer paid for beyond that must be one that was in flight at a kill.
-    const segmentOf = (at: number) => (at >= finalStart ? -1 : segments.findLastIndex((s) => s.start <= at));
+    const segmentOf = (at: number) => (at >= finalStart ? -1 : segments.filter((s) => s.start <= at).length - 1);
     const inFlightAtKill = new Map<string, number[]>();
     for (const req of crashRun) {
       const seg = req.finishedAt === undefined ? -1 : segmentOf(req.at);
