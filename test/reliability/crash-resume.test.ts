@@ -24,7 +24,7 @@ import { offeredLabels, startOpenAiServer, type FakeOpenAi, type RecordedRequest
 
 const KILLS = 10;
 /** A response finished this shortly before the kill may not have reached the cache yet. */
-const GRACE_MS = 150;
+const GRACE_MS = 250;
 const DELAY_MS = 60;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
