@@ -24,8 +24,14 @@ const DEFAULT_THRESHOLD = 22.45;
 
 export const createAgent: AgentFactory = (spec, ctx): Agent => {
   const threshold = typeof spec.threshold === "number" ? spec.threshold : DEFAULT_THRESHOLD;
-  // Per partner: did that partner cooperate last round? Unknown partners get cooperation.
-  const cooperating = new Map<string, boolean>();
+
+  // The environment keeps the memory (obs.history, bounded, across trials with this partner), so
+  // the agent stays stateless: a fresh instance per session decides exactly as a long-lived one.
+  const partnerCooperated = (last: RoundResult | undefined): boolean => {
+    if (!last?.partner) return true; // no partner, no history yet, or an invalid answer: cooperate
+    const revealed = (Math.atan2(last.partner.other - 50, last.partner.self - 50) * 180) / Math.PI;
+    return revealed >= threshold;
+  };
 
   const choose = (options: readonly PresentedOption[], score: (o: PresentedOption) => number, obs: Observation): Decision => {
     const scores = options.map(score);
@@ -38,18 +44,9 @@ export const createAgent: AgentFactory = (spec, ctx): Agent => {
   return {
     id: spec.id,
     async decide(obs) {
-      const nice = cooperating.get(obs.partner?.id ?? "") ?? true;
-      return nice
+      return partnerCooperated(obs.history[obs.history.length - 1])
         ? choose(obs.item.options, (o) => o.self + o.other, obs)
         : choose(obs.item.options, (o) => o.self - o.other, obs);
-    },
-    feedback(result: RoundResult) {
-      if (!result.partner || result.partnerId === null) return;
-      const revealed = (Math.atan2(result.partner.other - 50, result.partner.self - 50) * 180) / Math.PI;
-      cooperating.set(result.partnerId, revealed >= threshold);
-    },
-    reset(scope) {
-      if (scope === "partner") cooperating.clear();
     },
   };
 };
