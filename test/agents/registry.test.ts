@@ -10,8 +10,13 @@ import { ctxFor } from "./helpers.ts";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const fixtures = `${root}test/fixtures/scenarios`;
 const item1 = { id: "svo-1", options: PRIMARY_ITEMS[0].options.map((o, i) => ({ label: "ABCDEFGHI"[i], ...o })) };
-const obs = (decisionId: string, partner: string) => ({
-  decisionId, sessionId: "s", trial: 0, round: 0, rounds: 6, item: item1, partner: { id: partner }, history: [],
+type Past = { partnerId: string; self: number; other: number };
+const obs = (decisionId: string, partner: string, past: Past[] = []) => ({
+  decisionId, sessionId: "s", trial: 0, round: past.length, rounds: 6, item: item1, partner: { id: partner },
+  history: past.map((p, round) => ({
+    trial: 0, round, itemId: "svo-1", partnerId: p.partnerId, own: null,
+    partner: { option: 1, label: "A", self: p.self, other: p.other }, received: 0, partnerReceived: 0,
+  })),
 });
 
 describe("createAgent", () => {
@@ -31,20 +36,17 @@ describe("createAgent", () => {
     // Cooperates first: item 1's joint maximum is option A (85, 85).
     expect(await tft.decide(obs("d0", "com"))).toEqual({ kind: "choice", index: 0 });
     // The partner kept (85, 15), revealed −45° < 22.45: tit-for-tat defects against it (85, 15) …
-    tft.feedback!({ trial: 0, round: 0, itemId: "svo-1", partnerId: "com", own: null, partner: { option: 9, label: "I", self: 85, other: 15 }, received: 0, partnerReceived: 0 });
-    expect(await tft.decide(obs("d1", "com"))).toEqual({ kind: "choice", index: 8 });
-    // … but not against a different partner …
-    expect(await tft.decide(obs("d2", "pro"))).toEqual({ kind: "choice", index: 0 });
-    // … and forgives once the partner cooperates.
-    tft.feedback!({ trial: 0, round: 1, itemId: "svo-1", partnerId: "com", own: null, partner: { option: 1, label: "A", self: 85, other: 85 }, received: 0, partnerReceived: 0 });
-    expect(await tft.decide(obs("d3", "com"))).toEqual({ kind: "choice", index: 0 });
+    const defected = [{ partnerId: "com", self: 85, other: 15 }];
+    expect(await tft.decide(obs("d1", "com", defected))).toEqual({ kind: "choice", index: 8 });
+    // … and forgives once the partner's latest choice cooperates.
+    const forgiven = [...defected, { partnerId: "com", self: 85, other: 85 }];
+    expect(await tft.decide(obs("d3", "com", forgiven))).toEqual({ kind: "choice", index: 0 });
   });
 
   it("passes extra scenario fields through to the module", async () => {
     // With threshold −90 every partner counts as cooperating, so it never defects.
     const tft = await createAgent({ id: "t", type: "./agents/examples/tit-for-tat.ts", value: "prosocial", threshold: -90 }, ctxFor(1), root);
-    tft.feedback!({ trial: 0, round: 0, itemId: "svo-1", partnerId: "p", own: null, partner: { option: 9, label: "I", self: 85, other: 15 }, received: 0, partnerReceived: 0 });
-    expect(await tft.decide(obs("d", "p"))).toEqual({ kind: "choice", index: 0 });
+    expect(await tft.decide(obs("d", "p", [{ partnerId: "p", self: 85, other: 15 }]))).toEqual({ kind: "choice", index: 0 });
   });
 
   it("rejects broken modules with clear InputErrors", async () => {
