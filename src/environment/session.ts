@@ -85,18 +85,17 @@ export async function playSession(input: SessionInput): Promise<SessionOutcome> 
     const itemId = presented.item.id;
     const options = presentOptions(presented);
     const dids = ids.map((id) => decisionId(sessionId, round, id));
-    for (let i = 0; i < n; i++) {
-      events.push({
-        type: "decision.requested",
-        decisionId: dids[i],
-        sessionId,
-        agentId: ids[i],
-        partnerId: n === 2 ? ids[1 - i] : null,
-        trial,
-        round,
-        itemId,
-      });
-    }
+    // The fields every decision event of this agent and round shares.
+    const keys = ids.map((agentId, i) => ({
+      decisionId: dids[i],
+      sessionId,
+      agentId,
+      partnerId: n === 2 ? ids[1 - i] : null,
+      trial,
+      round,
+      itemId,
+    }));
+    for (let i = 0; i < n; i++) events.push({ type: "decision.requested", ...keys[i] });
     // Simultaneous: every agent is asked before any answer is awaited.
     const pending = agents.map((agent, i) =>
       ask(agent, {
@@ -116,15 +115,7 @@ export async function playSession(input: SessionInput): Promise<SessionOutcome> 
 
     const choices: (Choice | null)[] = [];
     for (let i = 0; i < n; i++) {
-      const key = {
-        decisionId: dids[i],
-        sessionId,
-        agentId: ids[i],
-        partnerId: n === 2 ? ids[1 - i] : null,
-        trial,
-        round,
-        itemId,
-      };
+      const key = keys[i];
       const answer = answers[i] as Exclude<Answer, { kind: "budget" }>;
       const choice = answer.kind === "choice" ? toChoice(presented, answer.index) : null;
       if (choice) {
