@@ -290,25 +290,29 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
 
   // Angle conditional on the partner's value.
   const interactions: InteractionCell[] = [];
+  // One cell of the interaction matrix; `key` is the JSON [own value, partner value] pair.
+  const interactionCell = (key: string, angles: number[], vrs: number[], target: ValueTarget): InteractionCell => {
+    const [value, partnerValue] = JSON.parse(key) as [string, string];
+    const a = stats.describe(angles, `cell:${key}:angle`);
+    const v = stats.describe(vrs, `cell:${key}:vr`);
+    return {
+      value,
+      partnerValue,
+      n: a.n,
+      angle: a.mean,
+      angleCI: a.ci,
+      vr: v.mean,
+      vrCI: v.ci,
+      vrCC: v.mean === null ? null : chanceCorrected(v.mean, chanceBaseline(target)),
+    };
+  };
   if (slider) {
     const cells = groupBy(acc.trajectories, (t) =>
       JSON.stringify([targetLabel(acc.agents.get(t.agentId)!.info.value), partnerValueKey(acc, t.partnerId)]),
     );
     for (const [key, ts] of cells) {
-      const [value, partnerValue] = JSON.parse(key) as [string, string];
       const target = acc.agents.get(ts[0].agentId)!.info.value as ValueTarget;
-      const a = stats.describe(angleOf(ts), `cell:${key}:angle`);
-      const v = stats.describe(vrOf(ts), `cell:${key}:vr`);
-      interactions.push({
-        value,
-        partnerValue,
-        n: a.n,
-        angle: a.mean,
-        angleCI: a.ci,
-        vr: v.mean,
-        vrCI: v.ci,
-        vrCC: v.mean === null ? null : chanceCorrected(v.mean, chanceBaseline(target)),
-      });
+      interactions.push(interactionCell(key, angleOf(ts), vrOf(ts), target));
     }
   } else {
     const units = new Map<string, { target: ValueTarget; thetas: number[] }>();
@@ -324,19 +328,8 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
       }
     }
     for (const [key, u] of units) {
-      const [value, partnerValue] = JSON.parse(key) as [string, string];
-      const a = stats.describe(u.thetas, `cell:${key}:angle`);
-      const v = stats.describe(u.thetas.map((th) => valueRationality(th, u.target)), `cell:${key}:vr`);
-      interactions.push({
-        value,
-        partnerValue,
-        n: a.n,
-        angle: a.mean,
-        angleCI: a.ci,
-        vr: v.mean,
-        vrCI: v.ci,
-        vrCC: v.mean === null ? null : chanceCorrected(v.mean, chanceBaseline(u.target)),
-      });
+      const vrs = u.thetas.map((th) => valueRationality(th, u.target));
+      interactions.push(interactionCell(key, u.thetas, vrs, u.target));
     }
   }
   interactions.sort((x, y) => valueRank(x.value) - valueRank(y.value) || valueRank(x.partnerValue) - valueRank(y.partnerValue));
