@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { InputError } from "../cli/errors.ts";
+import { closest } from "../scenario/errors.ts";
 import { Endpoint } from "../scenario/schema.ts";
 
 export type EndpointSettings = z.infer<typeof Endpoint>;
@@ -35,6 +36,24 @@ export function parseModelRef(ref: string): { endpoint: string; model: string } 
   return { endpoint: ref.slice(0, i), model: ref.slice(i + 1) };
 }
 
+/**
+ * Why a model reference names no endpoint the scenario can reach, or null when it does. Shared by
+ * `hvae validate` (which sees only the file) and resolution at run time, so both say the same.
+ */
+export function modelRefProblem(ref: string, endpointNames: readonly string[]): string | null {
+  let endpoint: string;
+  try {
+    endpoint = parseModelRef(ref).endpoint;
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (endpoint === "openai" || endpointNames.includes(endpoint)) return null;
+  const known = ["openai", ...endpointNames];
+  const guess = closest(endpoint, known);
+  const hint = guess ? `did you mean '${guess}'? ` : "";
+  return `model '${ref}': unknown endpoint '${endpoint}' (${hint}known: ${known.join(", ")}; add it under endpoints:)`;
+}
+
 /** Keyless local servers (vLLM, Ollama, …) still need a non-empty key for the OpenAI client. */
 const NO_KEY = "not-needed";
 
@@ -56,10 +75,7 @@ export function resolveModelRef(
     if (!apiKey) throw new InputError(`model '${ref}' needs the environment variable ${keyVar} (the API key)`);
     return { ref, endpointName: endpoint, model, baseURL: settings.baseURL, settings, apiKey };
   }
-  if (!named) {
-    const known = ["openai", ...Object.keys(endpoints)].join(", ");
-    throw new InputError(`model '${ref}': unknown endpoint '${endpoint}' (known: ${known}; add it under endpoints:)`);
-  }
+  if (!named) throw new InputError(modelRefProblem(ref, Object.keys(endpoints))!);
   let apiKey = NO_KEY;
   if (named.apiKeyEnv) {
     const value = env[named.apiKeyEnv];

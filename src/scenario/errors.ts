@@ -203,7 +203,8 @@ const KNOWN_FIELDS = [
   "maxRetries", "input", "output",
 ];
 
-function closest(word: string, candidates: readonly string[]): string | null {
+/** The candidate a typo most likely meant, or null when none is close. */
+export function closest(word: string, candidates: readonly string[]): string | null {
   let best: string | null = null;
   let bestD = Infinity;
   for (const c of candidates) {

@@ -12,6 +12,7 @@ import { basename, dirname, isAbsolute, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { InputError } from "../cli/errors.ts";
 import { gameItems } from "../games/plan.ts";
+import { modelRefProblem } from "../models/model-ref.ts";
 import { issuesToProblems, problemAt, ScenarioError, yamlLocator, type Locator, type Problem } from "./errors.ts";
 import { expandAgentsWithSource } from "./expand.ts";
 import { Scenario } from "./schema.ts";
@@ -111,6 +112,10 @@ export function semanticProblems(scenario: Scenario, dir: string, locator: Locat
     const option = entry.type === "constant" ? (entry as { option: number }).option : 0;
     if (option > fewestOptions) {
       problems.push(problemAt(locator, ["agents", i, "option"], `option ${option} is beyond the game's ${fewestOptions} options (positions 1–${fewestOptions})`));
+    }
+    if (entry.type === "llm") {
+      const problem = modelRefProblem(String((entry as { model: unknown }).model), Object.keys(scenario.endpoints));
+      if (problem) problems.push(problemAt(locator, ["agents", i, "model"], problem));
     }
     const type = String(entry.type);
     if (type.startsWith(".") || isAbsolute(type)) {

@@ -46,12 +46,13 @@ const scenarioProblems: [file: string, says: RegExp, maxLines?: number][] = [
   ["fixed-unknown-agent.yaml", /pairs\[0\]\[1\]: unknown agent 'ghost' \(agents: a, b\)/],
   ["bad-game-items.yaml", /game\.items: expected primary or all, got 'everything'/],
   ["duplicate-ids.yaml", /agents\[1\]\.id: duplicate agent id 'a'/],
+  ["unknown-endpoint.yaml", /:3:\d+ agents\[0\]\.model: model 'nowhere:m': unknown endpoint 'nowhere' \(known: openai;/],
+  ["typo-endpoint.yaml", /agents\[0\]\.model: .*unknown endpoint 'locl' \(did you mean 'local'\?/],
 ];
 
 /** Problems only a run can see: the module's exports, the endpoint, the key in the environment. */
 const runOnlyProblems: [file: string, says: RegExp][] = [
   ["module-no-factory.yaml", /no-export\.ts exports no agent factory/],
-  ["unknown-endpoint.yaml", /model 'nowhere:m': unknown endpoint 'nowhere'/],
   ["missing-key-env.yaml", /HVAE_RELIABILITY_NO_SUCH_KEY, which is not set/],
 ];
 
