@@ -13,6 +13,7 @@ import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
 import { InputError } from "../src/cli/errors.ts";
+import { jsonSyntaxError, lineColumn } from "../src/json-syntax.ts";
 
 /** Answer columns in the version's presented order; item1–item6 are the primary block. */
 export const ITEM_COLUMNS: readonly string[] = Array.from({ length: 15 }, (_, i) => `item${i + 1}`);
@@ -207,11 +208,14 @@ async function* readCsv(path: string, file: string): AsyncGenerator<AnswerEntry[
 }
 
 async function* readJson(path: string, file: string): AsyncGenerator<AnswerEntry[]> {
+  const text = await readFile(path, "utf8");
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(path, "utf8"));
-  } catch (err) {
-    throw new InputError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    data = JSON.parse(text);
+  } catch {
+    const bad = jsonSyntaxError(text)!;
+    const at = lineColumn(text, bad.index);
+    throw new InputError(`${file}:${at.line}:${at.column}: not valid JSON: ${bad.message}`);
   }
   if (!Array.isArray(data)) throw new InputError(`${file}: expected a JSON array of objects with keys id, item1…item15`);
   const batch: AnswerEntry[] = [];

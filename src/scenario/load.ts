@@ -1,7 +1,7 @@
 /**
- * Reading a scenario file (YAML or JSON — JSON is read by the YAML parser, so both get line
- * numbers): parse, validate with the zod schema, then the checks zod cannot make. Every problem
- * found is reported at once, with its path and line.
+ * Reading a scenario file (YAML or JSON; a `.json` file is first checked as strict JSON, then read
+ * by the YAML parser like YAML, so both get line numbers): parse, validate with the zod schema,
+ * then the checks zod cannot make. Every problem found is reported at once, with its path and line.
  *
  * @example
  * const { scenario, dir } = await loadScenario("scenarios/demo.yaml");
@@ -15,6 +15,7 @@ import { gameItems } from "../games/plan.ts";
 import { modelRefProblem } from "../models/model-ref.ts";
 import { issuesToProblems, problemAt, ScenarioError, yamlLocator, type Locator, type Problem } from "./errors.ts";
 import { expandAgentsWithSource } from "./expand.ts";
+import { jsonSyntaxError, lineColumn } from "../json-syntax.ts";
 import { Scenario } from "./schema.ts";
 
 export interface LoadedScenario {
@@ -49,6 +50,12 @@ export function parseScenarioText(text: string, fileName: string): Scenario {
   const whole = (message: string) => new ScenarioError(shown, [{ path: "", line: null, column: null, message }]);
   if (text.trim() === "") throw whole("the file is empty (expected scenario fields: name, agents, …)");
   if (/[\u0000\ufffd]/.test(text)) throw whole("not a text file (binary content; expected YAML or JSON)");
+  if (/\.json$/i.test(fileName)) {
+    const bad = jsonSyntaxError(text);
+    if (bad) {
+      throw new ScenarioError(shown, [{ path: "", ...lineColumn(text, bad.index), message: `JSON: ${bad.message}` }]);
+    }
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

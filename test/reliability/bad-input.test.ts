@@ -26,7 +26,8 @@ const scenarioProblems: [file: string, says: RegExp, maxLines?: number][] = [
   ["yaml-syntax.yaml", /yaml-syntax\.yaml:4:\d+ YAML: Flow map/],
   ["yaml-tabs.yaml", /yaml-tabs\.yaml:3:1 YAML: Tabs are not allowed as indentation/, 2],
   ["yaml-duplicate-key.yaml", /yaml-duplicate-key\.yaml:3:1 YAML: Map keys must be unique/],
-  ["json-syntax.json", /json-syntax\.json:\d+:\d+ YAML: Flow map must end with a \}/],
+  ["json-syntax.json", /json-syntax\.json:1:94 JSON: unexpected token ']'/],
+  ["json-trailing-comma.json", /json-trailing-comma\.json:4:1 JSON: expected double-quoted property name/],
   ["empty.yaml", /empty\.yaml.*the file is empty/],
   ["binary.yaml", /binary\.yaml.*not a text file/],
   ["top-level-list.yaml", /top-level-list\.yaml:1:1 expected a mapping of scenario fields/],
@@ -67,7 +68,7 @@ const answerProblems: [file: string, says: RegExp][] = [
   ["answers-too-many-cells.csv", /row 1: 19 fields but the header names 16 columns/],
   ["answers-unclosed-quote.csv", /row 1: unterminated quote/],
   ["answers-not-array.json", /answers-not-array\.json: expected a JSON array of objects/],
-  ["answers-json-syntax.json", /answers-json-syntax\.json: not valid JSON/],
+  ["answers-json-syntax.json", /answers-json-syntax\.json:2:1: not valid JSON: the text ends early/],
   ["answers-json-bad-cell.json", /row 1, column item6: expected an option 1–9, got 'x'/],
 ];
 
