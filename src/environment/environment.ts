@@ -18,6 +18,7 @@ import { gameItems, planTrial, roundsPerTrial } from "../games/plan.ts";
 import type { ModelGateway } from "../models/gateway-types.ts";
 import { createRng } from "../random.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { createBreather } from "./breather.ts";
 import { createPartnerMemory, memoryWindows, pairKey } from "./memory.ts";
 import { planSessions, type SessionPlan } from "./schedule.ts";
 import { playSession } from "./session.ts";
@@ -41,6 +42,9 @@ export interface EnvironmentOptions {
   /** Continue an interrupted run: skip finished sessions, drop events already logged. */
   readonly resume?: ResumeFilter | null;
 }
+
+/** Longest stretch of uninterrupted session work before signals, timers and writes get a turn. */
+const BREATH_SLICE_MS = 50;
 
 /** What a resumed run knows from the existing log (see store/resume.ts). */
 export interface ResumeFilter {
@@ -102,7 +106,10 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
       return stopped;
     };
 
+    const breathe = createBreather(BREATH_SLICE_MS);
     const play = async (p: SessionPlan): Promise<EventBody[]> => {
+      const pause = breathe();
+      if (pause) await pause;
       if (stopStatus()) return [];
       const ids = p.agentIds;
       const pair = partners && ids.length === 2 ? partners.turn(pairKey(ids[0], ids[1])) : null;

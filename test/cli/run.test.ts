@@ -127,6 +127,53 @@ describe("hvae run", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it("Ctrl-C finishes the sessions in flight, records interrupted, exits 130; resume completes", async () => {
+    const big = SCENARIO.replace("trials: 3", "trials: 2000").replace("name: tiny", "name: big");
+    const planned = 2000 * 3 * 12;
+    const { cwd, file } = workspace(big);
+    const child = spawn(process.execPath, [BIN, "run", file, "--quiet", "--out", "runs"], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const runs = join(cwd, "runs");
+    const logOf = () => {
+      const dirs = existsSync(runs) ? readdirSync(runs) : [];
+      return dirs.length ? join(runs, dirs[0], "events.jsonl") : null;
+    };
+    for (let i = 0; i < 400; i++) {
+      const log = logOf();
+      if (log && existsSync(log) && statSync(log).size > 200_000) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    child.kill("SIGINT");
+    const code = await new Promise((r) => child.once("close", r));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain("interrupted: finishing sessions in flight");
+    const dir = join(runs, readdirSync(runs)[0]);
+    expect(stderr).toContain(`continue with: hvae run --resume ${dir}`);
+    expect(stdout.trimEnd().split("\n").at(-1)).toBe(dir);
+
+    // A clean stop, not a crash: every line whole, the status recorded, no session left half done.
+    const events = readLog(dir);
+    const end = events.at(-1) as EventOf<"run.completed">;
+    expect(end).toMatchObject({ type: "run.completed", status: "interrupted" });
+    expect(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).status).toBe("interrupted");
+    const started = events.filter((e) => e.type === "trial.started").length;
+    expect(started).toBeGreaterThan(0);
+    expect(events.filter((e) => e.type === "trial.completed")).toHaveLength(started);
+    const before = decisionIds(events).length;
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(planned);
+
+    const resumed = hvae(cwd, "run", "--resume", dir, "--quiet");
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const ids = decisionIds(readLog(dir));
+    expect(ids).toHaveLength(planned);
+    expect(new Set(ids).size).toBe(planned);
+    expect(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).status).toBe("completed");
+  });
+
   it("bad input: exit 2 with a short message, no stack", () => {
     const { cwd, file } = workspace();
     const missing = hvae(cwd, "run", "nope.yaml");
