@@ -77,6 +77,27 @@ describe("hvae run", () => {
     expect(r.stderr).toMatch(/progress: 108\/108 decisions \(100\.0%\)/);
   });
 
+  // `script` (util-linux) gives the child a real pseudo-terminal, so this is the bar a user sees.
+  const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
+  it.skipIf(!hasScript)("draws a bar redrawn in place on a terminal, then the table and the run directory", () => {
+    const big = SCENARIO.replace("trials: 3", "trials: 600").replace("name: tiny", "name: big");
+    const { cwd, file } = workspace(big);
+    const command = [process.execPath, BIN, "run", file].map((a) => `'${a}'`).join(" ");
+    const r = spawnSync("script", ["-qfec", command, "/dev/null"], { cwd, encoding: "utf8", timeout: 60_000, env: { ...process.env, COLUMNS: "150" } });
+    expect(r.status, r.stdout).toBe(0);
+    const out = r.stdout.replace(/\r\n/g, "\n");
+    const frames = out.split("\r\x1b[2K").slice(1);
+    expect(frames.length, out.slice(0, 400)).toBeGreaterThanOrEqual(2);
+    for (const f of frames.slice(0, -1)) expect(f).toMatch(/^\[[#-]{24}\] [\d,]+\/21,600 decisions \(\d+\.\d%\)  [\d,]+\/s  ETA /);
+    const last = frames.at(-1)!;
+    expect(last).toMatch(/^\[#{24}\] 21,600\/21,600 decisions \(100\.0%\)/);
+    // Live VR per value group rides on the bar; the bar ends with a newline before the table.
+    expect(out).toMatch(/VR (altruistic|competitive|individualistic|prosocial) \d\.\d\d/);
+    const after = last.slice(last.indexOf("\n") + 1).trimEnd().split("\n");
+    expect(after[0]).toMatch(/^agent +type +value/);
+    expect(after.at(-1)).toMatch(/runs\/big-[^/]+$/);
+  });
+
   it("--resume after a torn log appends exactly the missing decisions", () => {
     const { cwd, file } = workspace();
     const first = hvae(cwd, "run", file, "--quiet");
