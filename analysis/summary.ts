@@ -146,13 +146,31 @@ function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
   return m;
 }
 
+/** The non-null values of one field. A plain loop: these run over every trajectory several times. */
+function present(xs: readonly TrajectoryRecord[], field: "angle" | "vr"): number[] {
+  const out: number[] = [];
+  for (const t of xs) {
+    const v = t[field];
+    if (v !== null) out.push(v);
+  }
+  return out;
+}
+
+function count<T>(xs: readonly T[], test: (x: T) => boolean): number {
+  let n = 0;
+  for (const x of xs) if (test(x)) n++;
+  return n;
+}
+
 function trialPoints(records: readonly TrajectoryRecord[], mean: (xs: number[]) => number | null): TrialPoint[] {
-  const byTrial = groupBy(records, (t) => String(t.trial));
+  const byTrial = new Map<number, number[]>();
+  for (const t of records) {
+    let angles = byTrial.get(t.trial);
+    if (!angles) byTrial.set(t.trial, (angles = []));
+    if (t.angle !== null) angles.push(t.angle);
+  }
   return [...byTrial.entries()]
-    .map(([trial, ts]) => {
-      const angles = ts.flatMap((t) => (t.angle === null ? [] : [t.angle]));
-      return { trial: Number(trial), n: angles.length, angle: mean(angles) };
-    })
+    .map(([trial, angles]) => ({ trial, n: angles.length, angle: mean(angles) }))
     .sort((a, b) => a.trial - b.trial);
 }
 
@@ -178,11 +196,11 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
   const stats = await loadStats(settings);
   const slider = run.method === "slider";
   const byAgent = groupBy(acc.trajectories, (t) => t.agentId);
-  const angleOf = (xs: readonly TrajectoryRecord[]) => xs.flatMap((t) => (t.angle === null ? [] : [t.angle]));
-  const vrOf = (xs: readonly TrajectoryRecord[]) => xs.flatMap((t) => (t.vr === null ? [] : [t.vr]));
+  const angleOf = (xs: readonly TrajectoryRecord[]) => present(xs, "angle");
+  const vrOf = (xs: readonly TrajectoryRecord[]) => present(xs, "vr");
   const accuracy = (xs: readonly TrajectoryRecord[]) => {
-    const scored = xs.filter((t) => t.inCategory !== null);
-    return scored.length ? scored.filter((t) => t.inCategory).length / scored.length : null;
+    const scored = count(xs, (t) => t.inCategory !== null);
+    return scored ? count(xs, (t) => t.inCategory === true) / scored : null;
   };
 
   // Per agent. Logit games fit one θ per agent over all its choices (a few choices rarely identify θ).
@@ -212,7 +230,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
       value: info.value,
       targetSet: idealSet(target),
       trajectories: ts.length,
-      invalid: ts.filter((t) => t.invalid).length,
+      invalid: count(ts, (t) => t.invalid),
       angle,
       angleCI,
       category: angle === null ? null : categorize(angle),
@@ -261,7 +279,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
       agents: members.length,
       n: a.n,
       trajectories: ts.length,
-      invalid: ts.filter((t) => t.invalid).length,
+      invalid: count(ts, (t) => t.invalid),
       decisions,
       invalidDecisions,
       invalidRate: decisions ? invalidDecisions / decisions : null,
@@ -307,9 +325,17 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
     };
   };
   if (slider) {
-    const cells = groupBy(acc.trajectories, (t) =>
-      JSON.stringify([targetLabel(acc.agents.get(t.agentId)!.info.value), partnerValueKey(acc, t.partnerId)]),
-    );
+    // One key per (agent, partner), not per trajectory: a million-decision log has ~170k trajectories.
+    const cellKeys = new Map<string, string>();
+    const cells = groupBy(acc.trajectories, (t) => {
+      const pair = `${t.agentId}\u0000${t.partnerId}`;
+      let key = cellKeys.get(pair);
+      if (key === undefined) {
+        key = JSON.stringify([targetLabel(acc.agents.get(t.agentId)!.info.value), partnerValueKey(acc, t.partnerId)]);
+        cellKeys.set(pair, key);
+      }
+      return key;
+    });
     for (const [key, ts] of cells) {
       const target = acc.agents.get(ts[0].agentId)!.info.value as ValueTarget;
       interactions.push(interactionCell(key, angleOf(ts), vrOf(ts), target));
@@ -355,7 +381,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
       invalidDecisions: acc.invalidDecisions,
       invalidRate: acc.decisions ? acc.invalidDecisions / acc.decisions : null,
       trajectories: acc.trajectories.length,
-      invalidTrajectories: acc.trajectories.filter((t) => t.invalid).length,
+      invalidTrajectories: count(acc.trajectories, (t) => t.invalid),
       incompleteTrajectories: acc.open.size,
       modelCalls: acc.calls,
       cachedCalls: acc.cachedCalls,
