@@ -74,6 +74,27 @@ describe("JSONL store", () => {
     await expect(readAll(path)).rejects.toThrow("line 1: seq:");
   });
 
+  it("reads lines that straddle read chunks, CRLF endings and a last line without a newline", async () => {
+    const path = join(tmp(), "events.jsonl");
+    // About 3 MB: dozens of 64 KiB read chunks, so many lines are split across two of them.
+    const n = 30_000;
+    const lines = Array.from({ length: n }, (_, i) => JSON.stringify(event(i)));
+    writeFileSync(path, lines.join("\n") + "\n");
+    expect(readFileSync(path).length).toBeGreaterThan(3 * 2 ** 20 * 0.9);
+    expect((await readAll(path)).map((e) => e.seq)).toEqual(Array.from({ length: n }, (_, i) => i));
+
+    writeFileSync(path, lines.slice(0, 5).join("\r\n"));
+    const torn: TornLine[] = [];
+    expect((await readAll(path, (t) => torn.push(t))).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(torn).toEqual([]);
+  });
+
+  it("counts a lone carriage return as a line break, as editors do", async () => {
+    const path = join(tmp(), "events.jsonl");
+    writeFileSync(path, `${JSON.stringify(event(0))}\r{oops\r${JSON.stringify(event(2))}\n`);
+    await expect(readAll(path)).rejects.toThrow("events.jsonl line 2: not valid JSON");
+  });
+
   it("names a missing log", async () => {
     await expect(readAll(join(tmp(), "nope.jsonl"))).rejects.toThrow("no such event log");
   });
