@@ -4,7 +4,7 @@
  * @example
  * bootstrapCI([0.8, 0.9, 1, 0.7], { seed: 7 }); // [lo, hi] around the mean 0.85
  */
-import { createRng } from "../src/random.ts";
+import { stepState, uniformOf } from "../src/random.ts";
 
 export interface BootstrapOptions {
   /** Generator seed (default 1). */
@@ -38,17 +38,19 @@ export function bootstrapCI(values: readonly number[], opts: BootstrapOptions = 
   if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
   const n = values.length;
   if (n === 0) return [NaN, NaN];
-  const rng = createRng(seed);
   const stats = new Float64Array(resamples);
-  // The default mean path reuses one buffer; a custom statistic gets a plain array it may keep.
+  // The generator's state lives in a local: the same draws as createRng(seed).next(), about twice
+  // as fast, and a million-decision analysis makes tens of millions of them.
+  let state = seed >>> 0;
   const buf: number[] = new Array<number>(n);
   for (let r = 0; r < resamples; r++) {
     if (statistic) {
-      for (let i = 0; i < n; i++) buf[i] = values[Math.floor(rng.next() * n)];
+      for (let i = 0; i < n; i++) buf[i] = values[Math.floor(uniformOf((state = stepState(state))) * n)];
+      // A custom statistic gets a plain array it may keep.
       stats[r] = statistic(buf.slice());
     } else {
       let s = 0;
-      for (let i = 0; i < n; i++) s += values[Math.floor(rng.next() * n)];
+      for (let i = 0; i < n; i++) s += values[Math.floor(uniformOf((state = stepState(state))) * n)];
       stats[r] = s / n;
     }
   }

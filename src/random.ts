@@ -33,16 +33,32 @@ export function hashSeed(seed: number, ...keys: (string | number)[]): number {
   return h >>> 0;
 }
 
+/**
+ * One mulberry32 step, split in two so a hot loop can keep the state in a local variable
+ * (bootstrap resampling draws tens of millions of numbers): `createRng(seed).next()` returns
+ * `uniformOf(a = stepState(a))` starting from `a = seed >>> 0`.
+ *
+ * @example
+ * let a = 7 >>> 0;
+ * a = stepState(a);
+ * uniformOf(a) === createRng(7).next(); // true
+ */
+export function stepState(a: number): number {
+  return (a + 0x6d2b79f5) >>> 0;
+}
+
+/** The uniform number in [0, 1) of a mulberry32 state (see {@link stepState}). */
+export function uniformOf(a: number): number {
+  let t = a;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
 /** mulberry32: small, fast, good enough for simulation choices and bootstrap resampling. */
 export function createRng(seed: number): Rng {
   let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = (): number => uniformOf((a = stepState(a)));
   const rng: Rng = {
     seed: seed >>> 0,
     next,

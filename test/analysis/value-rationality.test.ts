@@ -11,6 +11,7 @@ import {
   valueRationality,
 } from "../../analysis/value-rationality.ts";
 import { bootstrapCI } from "../../analysis/bootstrap.ts";
+import { createRng, stepState, uniformOf } from "../../src/random.ts";
 import { PRIMARY_ITEMS } from "../../analysis/instrument.ts";
 
 const angleOf = (pattern: readonly number[]) => angleFromPayoffs(primaryPayoffs(pattern));
@@ -175,6 +176,17 @@ describe("bootstrapCI", () => {
     const sd = Math.sqrt(xs.reduce((p, q) => p + (q - mean) ** 2, 0) / (xs.length - 1));
     expect((a[1] - a[0]) / (2 * 1.96 * sd / Math.sqrt(xs.length))).toBeGreaterThan(0.85);
     expect((a[1] - a[0]) / (2 * 1.96 * sd / Math.sqrt(xs.length))).toBeLessThan(1.15);
+  });
+  it("draws exactly the run generator's sequence (the resampled mean, by hand)", () => {
+    // One resample of the mean is the mean of values picked by createRng(seed), so the interval
+    // of a single resample is that mean twice.
+    const rng = createRng(11);
+    let s = 0;
+    for (let i = 0; i < xs.length; i++) s += xs[Math.floor(rng.next() * xs.length)];
+    expect(bootstrapCI(xs, { seed: 11, resamples: 1 })).toEqual([s / xs.length, s / xs.length]);
+    let a = 11;
+    const r2 = createRng(11);
+    for (let i = 0; i < 5; i++) expect(uniformOf((a = stepState(a)))).toBe(r2.next());
   });
   it("supports a custom statistic and level, and empty input", () => {
     const median = (v: readonly number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
