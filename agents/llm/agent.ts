@@ -2,8 +2,8 @@
  * The `llm` agent: a language model behind the model gateway, induced with a value by the
  * paper's protocol (METHOD §5; see protocol.ts) and answering each item with an option letter.
  * A bad answer gets one repair turn, then becomes an invalid decision; a failed call (after the
- * gateway's retries) is an invalid decision too; only BudgetExhaustedError propagates, so the
- * run can stop cleanly.
+ * gateway's retries) is an invalid decision too; only a RunStopError (budget spent, endpoint
+ * unusable) propagates, so the run can stop cleanly.
  *
  * @example
  * const agent = await createLlmAgent(spec, { rng, gateway, scenario: { name, feedback: false, pairing: "none" } });
@@ -12,7 +12,7 @@
 import { InputError } from "../../src/cli/errors.ts";
 import { LlmAgent } from "../../src/scenario/schema.ts";
 import {
-  BudgetExhaustedError,
+  isRunStop,
   type ChatMessage,
   type ChatResult,
   type ModelGateway,
@@ -127,7 +127,7 @@ export const createLlmAgent: AgentFactory = (rawSpec, ctx) => {
         reason: `no valid option after one repair turn: ${second.reading.problem}`,
       };
     } catch (err) {
-      if (err instanceof BudgetExhaustedError || (err as Error)?.name === "BudgetExhaustedError") throw err;
+      if (isRunStop(err)) throw err;
       if (err instanceof InputError) throw err;
       return { kind: "invalid", raw: "", reason: `model call failed: ${err instanceof Error ? err.message : String(err)}` };
     }

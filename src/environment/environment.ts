@@ -101,7 +101,8 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
     let stopped: RunStatus | null = null;
     const stopStatus = (): RunStatus | null => {
       if (stopped) return stopped;
-      if (gateway?.budgetExhausted()) stopped = "budget-exhausted";
+      if (gateway?.unusable?.()) stopped = "failed";
+      else if (gateway?.budgetExhausted()) stopped = "budget-exhausted";
       else stopped = opts.shouldStop?.() ?? null;
       return stopped;
     };
@@ -133,7 +134,7 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
           memory: ids.map((id) => windows.get(id)!),
           past: pair ? [partners!.history(ids[0], ids[1]), partners!.history(ids[1], ids[0])] : undefined,
         });
-        if (outcome.status === "aborted") stopped ??= "budget-exhausted";
+        if (outcome.status === "aborted") stopped ??= gateway?.unusable?.() ? "failed" : "budget-exhausted";
         else if (pair) {
           partners!.keep(ids[0], ids[1], outcome.histories[0], outcome.histories[1]);
         }
@@ -189,7 +190,9 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
         invalid: counts.invalid,
         costUsd,
         message:
-          status === "completed" ? null : `${status}: ${recorded} of ${plan.plannedDecisions} planned decisions recorded`,
+          status === "completed"
+            ? null
+            : `${status}: ${gateway?.unusable?.() ? `${gateway.unusable()}; ` : ""}${recorded} of ${plan.plannedDecisions} planned decisions recorded`,
       };
       return of(body as EventBody);
     });

@@ -13,7 +13,7 @@
 import type { Agent, Decision, Observation, PresentedOption, RoundResult } from "../../agents/agent.ts";
 import { decisionId, type EventBody } from "../events.ts";
 import type { PresentedItem } from "../games/game.ts";
-import { BudgetExhaustedError } from "../models/gateway-types.ts";
+import { isRunStop } from "../models/gateway-types.ts";
 import type { SessionPlan } from "./schedule.ts";
 
 export interface SessionInput {
@@ -31,7 +31,10 @@ export interface SessionInput {
 
 export interface SessionOutcome {
   readonly events: EventBody[];
-  /** "aborted" when the model budget ran out mid-session: no trial.completed, resume replays it. */
+  /**
+   * "aborted" when the run must stop mid-session (budget spent, endpoint unusable): no
+   * trial.completed, and a resume replays the session.
+   */
   readonly status: "completed" | "aborted";
   /** Each agent's remembered history with its partner at the end (its last `memory` rounds). */
   readonly histories: readonly (readonly RoundResult[])[];
@@ -111,12 +114,12 @@ export async function playSession(input: SessionInput): Promise<SessionOutcome> 
     );
     const answers: Answer[] = [];
     for (const p of pending) answers.push(await p);
-    if (answers.some((a) => a.kind === "budget")) return { events, status: "aborted", histories };
+    if (answers.some((a) => a.kind === "stop")) return { events, status: "aborted", histories };
 
     const choices: (Choice | null)[] = [];
     for (let i = 0; i < n; i++) {
       const key = keys[i];
-      const answer = answers[i] as Exclude<Answer, { kind: "budget" }>;
+      const answer = answers[i] as Exclude<Answer, { kind: "stop" }>;
       const choice = answer.kind === "choice" ? toChoice(presented, answer.index) : null;
       if (choice) {
         events.push({
@@ -172,16 +175,14 @@ export async function playSession(input: SessionInput): Promise<SessionOutcome> 
   return { events, status: "completed", histories };
 }
 
-type Answer = Decision | { readonly kind: "budget" };
+type Answer = Decision | { readonly kind: "stop" };
 
 /** An agent that throws must not end the run: the error becomes an invalid decision. */
 async function ask(agent: Agent, obs: Observation): Promise<Answer> {
   try {
     return await agent.decide(obs);
   } catch (err) {
-    if (err instanceof BudgetExhaustedError || (err instanceof Error && err.name === "BudgetExhaustedError")) {
-      return { kind: "budget" };
-    }
+    if (isRunStop(err)) return { kind: "stop" };
     const message = err instanceof Error ? err.message : String(err);
     return { kind: "invalid", raw: "", reason: `agent error: ${message}` };
   }

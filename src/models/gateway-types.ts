@@ -83,11 +83,16 @@ export interface GatewaySummary {
 }
 
 export interface ModelGateway {
-  /** Throws BudgetExhaustedError, or ModelCallError after retries; both are reported on calls$. */
+  /**
+   * Throws BudgetExhaustedError or EndpointUnusableError (both RunStopErrors), or ModelCallError
+   * after retries; every one is reported on calls$.
+   */
   chat(req: ChatRequest): Promise<ChatResult>;
   /** Every call (cached or not, failed too) in completion order; completes on close(). */
   readonly calls$: Observable<EventBody<EventOf<"model.call">>>;
   budgetExhausted(): boolean;
+  /** Why an endpoint turned out unusable (the run must stop), or null. Optional for test fakes. */
+  unusable?(): string | null;
   summary(): GatewaySummary;
   close(): Promise<void>;
   /**
@@ -98,11 +103,46 @@ export interface ModelGateway {
   supportsStructuredOutput?(model: string): boolean;
 }
 
-/** The run's --max-cost was reached: no new paid call is scheduled. */
-export class BudgetExhaustedError extends Error {
-  constructor(message = "budget exhausted") {
+/**
+ * An error that ends the run cleanly (the session in flight is not recorded, so a resume replays
+ * it) instead of becoming an invalid decision. `runStop` is the run's final status.
+ */
+export class RunStopError extends Error {
+  constructor(
+    message: string,
+    readonly runStop: "budget-exhausted" | "failed",
+  ) {
     super(message);
+    this.name = "RunStopError";
+  }
+}
+
+/**
+ * True for a RunStopError, also one from another copy of this module (a custom agent module may
+ * be loaded by a different loader, where `instanceof` fails).
+ */
+export function isRunStop(err: unknown): err is RunStopError {
+  const stop = (err as { runStop?: unknown } | null)?.runStop;
+  return stop === "budget-exhausted" || stop === "failed";
+}
+
+/** The run's --max-cost was reached: no new paid call is scheduled. */
+export class BudgetExhaustedError extends RunStopError {
+  constructor(message = "budget exhausted") {
+    super(message, "budget-exhausted");
     this.name = "BudgetExhaustedError";
+  }
+}
+
+/**
+ * An endpoint cannot serve this run at all: it refuses connections, its host is unknown, it
+ * rejects the key, or the model or URL does not exist. Every later call would fail the same way,
+ * so the run stops (status `failed`) rather than record every remaining decision as invalid.
+ */
+export class EndpointUnusableError extends RunStopError {
+  constructor(message: string) {
+    super(message, "failed");
+    this.name = "EndpointUnusableError";
   }
 }
 
@@ -111,6 +151,8 @@ export class ModelCallError extends Error {
   constructor(
     message: string,
     readonly attempts: number,
+    /** Why the endpoint itself is unusable, when the failure says so (see EndpointUnusableError). */
+    readonly unusable: string | null = null,
   ) {
     super(message);
     this.name = "ModelCallError";

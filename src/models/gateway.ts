@@ -19,6 +19,8 @@ import { createChatModel, type ChatModel, type JsonSchemaFormat } from "./chat-m
 import { costUsd, priceFor } from "./cost.ts";
 import {
   BudgetExhaustedError,
+  EndpointUnusableError,
+  isRunStop,
   ModelCallError,
   type ChatRequest,
   type ChatResult,
@@ -29,7 +31,7 @@ import { resolveModelRef, type ResolvedModel } from "./model-ref.ts";
 import { createLimiter, type Limiter } from "./rate-limit.ts";
 import { withRetry } from "./retry.ts";
 
-export { BudgetExhaustedError, ModelCallError } from "./gateway-types.ts";
+export { BudgetExhaustedError, EndpointUnusableError, isRunStop, ModelCallError } from "./gateway-types.ts";
 export type { ChatRequest, ChatResult, GatewayOptions, ModelGateway } from "./gateway-types.ts";
 
 type ModelCallBody = EventBody<EventOf<"model.call">>;
@@ -93,6 +95,8 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
     return f;
   };
   const exhausted = () => opts.maxCostUsd !== null && totals.costUsd >= opts.maxCostUsd;
+  // Set by the first call that shows an endpoint cannot serve the run; every later call stops.
+  let unusable: string | null = null;
 
   function report(req: ChatRequest, m: ResolvedModel, fields: Partial<ModelCallBody>) {
     calls$.next({
@@ -148,6 +152,10 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
       report(req, m, { cached: true, inputTokens: hit.inputTokens, outputTokens: hit.outputTokens, latencyMs: performance.now() - t0 });
       return answer(hit, req, true, 0);
     }
+    if (unusable) {
+      report(req, m, { error: unusable });
+      throw new EndpointUnusableError(unusable);
+    }
     if (exhausted()) {
       report(req, m, { error: "budget exhausted" });
       throw new BudgetExhaustedError(`budget of ${opts.maxCostUsd} USD exhausted (spent ${totals.costUsd.toFixed(4)} USD)`);
@@ -161,6 +169,8 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
       const { value } = await withRetry(
         async (n) => {
           attempts = n;
+          // Calls already retrying stop as soon as another has shown the endpoint unusable.
+          if (unusable) throw new EndpointUnusableError(unusable);
           const permit = await limiter.acquire(estimate);
           try {
             const r = await chatModel.invoke(req.messages, format, req.params.seed);
@@ -204,6 +214,11 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
       const message = redact(err instanceof Error ? err.message : String(err));
       totals.calls++;
       report(req, m, { latencyMs: performance.now() - t0, attempts, error: message });
+      if (isRunStop(err)) throw err;
+      if (err instanceof ModelCallError && err.unusable) {
+        unusable ??= redact(`endpoint '${m.endpointName}' (${m.baseURL}, model ${m.model}): ${err.unusable}; last error: ${message}`);
+        throw new EndpointUnusableError(unusable);
+      }
       throw new ModelCallError(message, err instanceof ModelCallError ? err.attempts : attempts);
     }
   }
@@ -212,6 +227,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
     chat,
     calls$: calls$.asObservable(),
     budgetExhausted: exhausted,
+    unusable: () => unusable,
     summary: () => ({ ...totals }),
     supportsStructuredOutput: (model) => resolve(model).settings.structuredOutput,
     async close() {

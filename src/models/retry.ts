@@ -6,7 +6,7 @@
  * @example
  * const { value, attempts } = await withRetry((n) => callOnce(n), { maxRetries: 5, maxTotalMs: 60_000, baseMs: 500, maxDelayMs: 20_000 });
  */
-import { ModelCallError } from "./gateway-types.ts";
+import { isRunStop, ModelCallError } from "./gateway-types.ts";
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -23,6 +23,11 @@ export interface Failure {
   retryAfterMs: number | null;
   /** One line for the model.call event. */
   reason: string;
+  /**
+   * Set when the failure, if it persists, means the endpoint cannot serve the run at all
+   * (unreachable, key rejected, model or URL not found), in words for the user.
+   */
+  unusable: string | null;
 }
 
 /** Retry-After as ms: delta-seconds or an HTTP date; null when absent or unreadable. */
@@ -50,6 +55,34 @@ export function errorName(err: unknown): string {
 
 const RETRYABLE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "EAI_AGAIN"]);
 
+/** Connection failures that mean nothing is listening there (as opposed to a busy or flaky server). */
+const UNREACHABLE: Record<string, string> = {
+  ECONNREFUSED: "connection refused: is the server running, and is baseURL right?",
+  ENOTFOUND: "host not found: check baseURL",
+  EAI_AGAIN: "host name lookup failed: check baseURL and the network",
+  EHOSTUNREACH: "host unreachable: check baseURL and the network",
+  ENETUNREACH: "network unreachable: check baseURL and the network",
+};
+
+const UNUSABLE_STATUS: Record<number, string> = {
+  401: "the server rejected the API key (HTTP 401): check the key variable",
+  403: "access denied (HTTP 403): check the key's permissions",
+  404: "not found (HTTP 404): check the model name and baseURL",
+};
+
+/** The innermost error code and message along a cause chain (fetch nests them two deep). */
+function rootCause(err: unknown): { code: string | null; message: string | null } {
+  let cur = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown } | null;
+  let found = { code: null as string | null, message: null as string | null };
+  for (let depth = 0; cur && typeof cur === "object" && depth < 6; depth++) {
+    if (typeof cur.code === "string") found = { code: cur.code, message: typeof cur.message === "string" ? cur.message : null };
+    // Happy-eyeballs connects fail with an AggregateError of per-address errors.
+    if (Array.isArray(cur.errors) && cur.errors.length > 0 && !cur.cause) cur = cur.errors[0];
+    else cur = cur.cause as typeof cur;
+  }
+  return found;
+}
+
 /** Decides whether an error from one attempt is worth another. */
 export function classify(err: unknown): Failure {
   const e = (err ?? {}) as { name?: string; message?: string; status?: unknown; code?: unknown; cause?: unknown; headers?: unknown };
@@ -58,19 +91,24 @@ export function classify(err: unknown): Failure {
     const retryable = e.status === 408 || e.status === 409 || e.status === 429 || e.status >= 500;
     const ms = header(e, "retry-after-ms");
     const retryAfterMs = ms && /^\d+(\.\d+)?$/.test(ms) ? Number(ms) : parseRetryAfter(header(e, "retry-after"));
-    return { retryable, retryAfterMs, reason: `HTTP ${e.status}: ${message}` };
+    return { retryable, retryAfterMs, reason: `HTTP ${e.status}: ${message}`, unusable: UNUSABLE_STATUS[e.status] ?? null };
   }
   const name = errorName(err);
   if (name === "TimeoutError" || name === "APIConnectionTimeoutError")
-    return { retryable: true, retryAfterMs: null, reason: `timeout: ${message}` };
-  if (name === "APIConnectionError" || (typeof e.code === "string" && RETRYABLE_CODES.has(e.code)))
-    return { retryable: true, retryAfterMs: null, reason: `connection error: ${message}` };
-  if (name === "SyntaxError") return { retryable: true, retryAfterMs: null, reason: `malformed response body: ${message}` };
+    return { retryable: true, retryAfterMs: null, reason: `timeout: ${message}`, unusable: null };
+  if (name === "APIConnectionError" || (typeof e.code === "string" && RETRYABLE_CODES.has(e.code))) {
+    // "Connection error." alone tells the user nothing: name the underlying cause.
+    const root = rootCause(err);
+    const detail = root.code ? `${root.code}${root.message ? ` (${root.message})` : ""}` : message;
+    const unusable = root.code ? (UNREACHABLE[root.code] ?? null) : null;
+    return { retryable: true, retryAfterMs: null, reason: `connection error: ${detail}`, unusable };
+  }
+  if (name === "SyntaxError") return { retryable: true, retryAfterMs: null, reason: `malformed response body: ${message}`, unusable: null };
   if (e.cause) {
     const inner = classify(e.cause);
     if (inner.retryable) return inner;
   }
-  return { retryable: false, retryAfterMs: null, reason: `${name || "error"}: ${message}` };
+  return { retryable: false, retryAfterMs: null, reason: `${name || "error"}: ${message}`, unusable: null };
 }
 
 /** The wait before retry number `retry` (1-based): full jitter, floored by Retry-After. */
@@ -97,13 +135,13 @@ export async function withRetry<T>(
     try {
       return { value: await attempt(n), attempts: n };
     } catch (err) {
-      if (err instanceof ModelCallError || (err as Error)?.name === "BudgetExhaustedError") throw err;
+      if (err instanceof ModelCallError || isRunStop(err)) throw err;
       const f = classify(err);
-      if (!f.retryable) throw new ModelCallError(f.reason, n);
-      if (n > policy.maxRetries) throw new ModelCallError(`${f.reason} (gave up after ${n} attempts)`, n);
+      if (!f.retryable) throw new ModelCallError(f.reason, n, f.unusable);
+      if (n > policy.maxRetries) throw new ModelCallError(`${f.reason} (gave up after ${n} attempts)`, n, f.unusable);
       const wait = backoffMs(n, policy, f.retryAfterMs, random);
       if (Date.now() - start + wait > policy.maxTotalMs)
-        throw new ModelCallError(`${f.reason} (gave up: retry time limit of ${policy.maxTotalMs} ms)`, n);
+        throw new ModelCallError(`${f.reason} (gave up: retry time limit of ${policy.maxTotalMs} ms)`, n, f.unusable);
       await sleep(wait);
     }
   }

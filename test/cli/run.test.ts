@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { progressLine } from "../../src/cli/progress.ts";
 import type { EventOf, HvaeEvent } from "../../src/events.ts";
+import { hvae as runHvae } from "../support/hvae-process.ts";
 import { startOpenAiServer } from "../support/openai-server.ts";
 
 const BIN = resolve("bin/hvae");
@@ -280,6 +281,51 @@ agents:
       // Answers already received came from the cache: only the missing decisions were paid for.
       expect(server.count() - paid).toBe(24 - answered);
       for (const f of readdirSync(poor.last)) expect(readFileSync(join(poor.last, f), "utf8")).not.toContain("sk-test-0000");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("an endpoint that rejects the key stops the run at once (exit 3, nothing recorded); fixed, resume completes", async () => {
+    const server = await startOpenAiServer({ respond: () => ({ kind: "status", status: 401, body: '{"error":{"message":"Incorrect API key"}}' }) });
+    try {
+      const scenario = `
+name: llm
+seed: 1
+trials: 3
+pairing: round-robin
+feedback: true
+endpoints: { local: { baseURL: "${server.baseURL}", apiKeyEnv: HVAE_TEST_KEY, maxRetries: 2 } }
+agents:
+  - { id: p, type: llm, value: prosocial, model: "local:fake", prompts: { describe: false, goal: false } }
+  - { id: c, type: llm, value: competitive, model: "local:fake", prompts: { describe: false, goal: false } }
+  - { id: i, type: utility, value: individualistic }
+`;
+      const { cwd, file } = workspace(scenario);
+      const env = { ...process.env, HVAE_TEST_KEY: "sk-wrong-0000", HVAE_CACHE: join(cwd, "cache.sqlite") };
+      // Asynchronously: the fake server lives in this process.
+      const r = await runHvae(["run", file, "--quiet"], { cwd, env, timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(3);
+      const dir = r.last;
+      expect(r.stderr).toMatch(/hvae: failed: endpoint 'local' \(http:\/\/127\.0\.0\.1:\d+\/v1, model fake\): the server rejected the API key \(HTTP 401\)/);
+      expect(r.stderr).toContain(`fix it, then continue with: hvae run --resume ${dir}`);
+      // Stopped at the first refusal: no retry of a 401, no call beyond the first round's four
+      // (sessions p+c, p+i and c+i start together), and no decision recorded as invalid.
+      expect(server.count()).toBeLessThanOrEqual(4);
+      const cut = readLog(dir);
+      expect(cut.filter((e) => e.type === "decision.invalid")).toEqual([]);
+      expect(cut.at(-1)).toMatchObject({ type: "run.completed", status: "failed" });
+      expect(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).status).toBe("failed");
+
+      server.configure({});
+      const resumed = await runHvae(["run", "--resume", dir, "--quiet"], { cwd, env, timeoutMs: 60_000 });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const ids = decisionIds(readLog(dir));
+      // 3 pairs × 3 trials × 6 rounds × 2 agents.
+      expect(ids).toHaveLength(108);
+      expect(new Set(ids).size).toBe(108);
+      expect(readLog(dir).filter((e) => e.type === "decision.invalid")).toEqual([]);
+      expect(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).status).toBe("completed");
     } finally {
       await server.stop();
     }

@@ -8,7 +8,17 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { EventBody, EventOf } from "../../src/events.ts";
-import { BudgetExhaustedError, createGateway, ModelCallError, type ChatRequest, type GatewayOptions } from "../../src/models/gateway.ts";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  BudgetExhaustedError,
+  createGateway,
+  EndpointUnusableError,
+  isRunStop,
+  ModelCallError,
+  type ChatRequest,
+  type GatewayOptions,
+} from "../../src/models/gateway.ts";
 import { Endpoint } from "../../src/scenario/schema.ts";
 import { startOpenAiServer, type FakeOpenAi } from "../support/openai-server.ts";
 
@@ -252,9 +262,14 @@ describe("failures and retries", () => {
     expect(b.attempts).toEqual(a.attempts);
   });
 
-  it("a refused connection is retried and then reported", async () => {
+  it("a refused connection is retried, then the endpoint is unusable and every later call stops at once", async () => {
+    // A port that was just free: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
     const gw = createGateway({
-      endpoints: { dead: Endpoint.parse({ baseURL: "http://127.0.0.1:9/v1", maxRetries: 1, timeoutMs: 500 }) },
+      endpoints: { dead: Endpoint.parse({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 1, timeoutMs: 500 }) },
       prices: {},
       cachePath: null,
       refreshCache: false,
@@ -262,10 +277,34 @@ describe("failures and retries", () => {
       env: {},
       retryBaseMs: 5,
     });
+    const calls: Call[] = [];
+    gw.calls$.subscribe((c) => calls.push(c));
     const err = await gw.chat(request("x", { model: "dead:m" })).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ModelCallError);
-    expect((err as ModelCallError).attempts).toBe(2);
+    expect(err).toBeInstanceOf(EndpointUnusableError);
+    expect(isRunStop(err)).toBe(true);
+    expect((err as Error).message).toMatch(new RegExp(`endpoint 'dead' \\(http://127.0.0.1:${port}/v1, model m\\): connection refused: is the server running`));
+    expect((err as Error).message).toMatch(/ECONNREFUSED.*gave up after 2 attempts/);
+    expect(gw.unusable!()).toBe((err as Error).message);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ attempts: 2, error: expect.stringMatching(/ECONNREFUSED/) });
+    const t0 = performance.now();
+    await expect(gw.chat(request("y", { model: "dead:m" }))).rejects.toBeInstanceOf(EndpointUnusableError);
+    expect(performance.now() - t0).toBeLessThan(50);
+    expect(calls).toHaveLength(2);
     await gw.close();
+  });
+
+  it("a rejected key (401) or an unknown model (404) makes the endpoint unusable after one attempt", async () => {
+    for (const status of [401, 404]) {
+      server.configure({ respond: () => ({ kind: "status", status, body: JSON.stringify({ error: { message: `no (${status})` } }) }) });
+      const { gw } = gateway();
+      const before = server.count();
+      const err = await gw.chat(request("x")).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(EndpointUnusableError);
+      expect((err as Error).message).toMatch(status === 401 ? /rejected the API key/ : /check the model name and baseURL/);
+      expect(server.count() - before).toBe(1);
+      await gw.close();
+    }
   });
 });
 

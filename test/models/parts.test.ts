@@ -36,6 +36,29 @@ describe("retry", () => {
     expect(classify(new TypeError("boom")).retryable).toBe(false);
   });
 
+  it("tells an endpoint that cannot serve the run (unreachable, key rejected, not found) from a busy one", () => {
+    const http = (status: number) => Object.assign(new Error("x"), { status, headers: new Headers() });
+    expect(classify(http(401)).unusable).toMatch(/rejected the API key/);
+    expect(classify(http(403)).unusable).toMatch(/access denied/);
+    expect(classify(http(404)).unusable).toMatch(/check the model name and baseURL/);
+    for (const busy of [429, 500, 503, 400]) expect(classify(http(busy)).unusable).toBeNull();
+    // The OpenAI client's shape: APIConnectionError("Connection error.") ← TypeError("fetch failed") ← the socket error.
+    const connection = (cause: object) => {
+      class APIConnectionError extends Error {}
+      return Object.assign(new APIConnectionError("Connection error."), { cause: Object.assign(new TypeError("fetch failed"), { cause }) });
+    };
+    const refused = classify(connection(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8000"), { code: "ECONNREFUSED" })));
+    expect(refused).toMatchObject({ retryable: true, reason: "connection error: ECONNREFUSED (connect ECONNREFUSED 127.0.0.1:8000)" });
+    expect(refused.unusable).toMatch(/connection refused: is the server running/);
+    expect(classify(connection(Object.assign(new Error("getaddrinfo ENOTFOUND x.invalid"), { code: "ENOTFOUND" }))).unusable).toMatch(/host not found/);
+    // Happy eyeballs: one AggregateError of per-address attempts.
+    const both = new AggregateError([Object.assign(new Error("connect ECONNREFUSED ::1:8000"), { code: "ECONNREFUSED" })], "");
+    expect(classify(connection(both)).unusable).toMatch(/connection refused/);
+    // A reset connection or a timeout is a struggling server, not a missing one.
+    expect(classify(connection(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }))).unusable).toBeNull();
+    expect(classify(Object.assign(new Error("t"), { name: "TimeoutError" })).unusable).toBeNull();
+  });
+
   it("backs off exponentially with full jitter, capped, and never below Retry-After", () => {
     const policy = { maxRetries: 5, maxTotalMs: 60_000, baseMs: 100, maxDelayMs: 1_000 };
     expect(backoffMs(1, policy, null, () => 0.999)).toBeCloseTo(99.9);

@@ -247,10 +247,15 @@ async function execute(x: Execution): Promise<number> {
     );
   } else if (status === "interrupted") {
     process.stderr.write(`hvae: ${message ?? "interrupted"}\nhvae: continue with: hvae run --resume ${x.dir}\n`);
+  } else if (status === "failed") {
+    process.stderr.write(`hvae: ${message ?? "failed"}\nhvae: fix it, then continue with: hvae run --resume ${x.dir}\n`);
   }
   console.log(x.dir);
-  return status === "interrupted" ? 130 : 0;
+  return EXIT_CODES[status];
 }
+
+/** A run that stopped short says why in its exit code (0: completed or cleanly stopped at the budget). */
+const EXIT_CODES: Record<RunStatus, number> = { completed: 0, "budget-exhausted": 0, interrupted: 130, failed: 3 };
 
 /** Only scenarios with llm agents load the gateway (and with it LangChain and SQLite). */
 async function openGateway(scenario: Scenario, specs: AgentSpec[], flags: Flags): Promise<ModelGateway | null> {
@@ -305,7 +310,8 @@ async function attachLiveMetrics(
 
 /** The per-agent table printed when a run ends (angle, category, VR, VR_cc), from the analysis. */
 async function finalTable(acc: RunAccumulator | null, seed: number): Promise<string | null> {
-  if (!acc?.run) return null;
+  // Nothing scored (a run stopped before any trajectory finished): a table of dashes says nothing.
+  if (!acc?.run || acc.trajectories.length === 0) return null;
   const [{ summarize }, { formatAgentsBrief }] = await Promise.all([
     import("../../../analysis/summary.ts"),
     import("../../../analysis/report/terminal.ts"),
