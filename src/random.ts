@@ -55,25 +55,46 @@ export function uniformOf(a: number): number {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
+/**
+ * mulberry32 behind the Rng interface. A class, not a closure per generator: a run creates one
+ * generator per agent per session, and per-instance closures cost several percent of the engine's
+ * time (tsx also names each one at creation).
+ */
+class Mulberry32 implements Rng {
+  readonly seed: number;
+  private state: number;
+
+  constructor(seed: number) {
+    this.seed = seed >>> 0;
+    this.state = this.seed;
+  }
+
+  next(): number {
+    this.state = stepState(this.state);
+    return uniformOf(this.state);
+  }
+
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  derive(...keys: (string | number)[]): Rng {
+    return new Mulberry32(hashSeed(this.seed, ...keys));
+  }
+
+  shuffle<T>(items: readonly T[]): T[] {
+    const out = items.slice();
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+    return out;
+  }
+}
+
 /** mulberry32: small, fast, good enough for simulation choices and bootstrap resampling. */
 export function createRng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = (): number => uniformOf((a = stepState(a)));
-  const rng: Rng = {
-    seed: seed >>> 0,
-    next,
-    int: (n) => Math.floor(next() * n),
-    derive: (...keys) => createRng(hashSeed(seed, ...keys)),
-    shuffle<T>(items: readonly T[]): T[] {
-      const out = items.slice();
-      for (let i = out.length - 1; i > 0; i--) {
-        const j = Math.floor(next() * (i + 1));
-        [out[i], out[j]] = [out[j], out[i]];
-      }
-      return out;
-    },
-  };
-  return rng;
+  return new Mulberry32(seed);
 }
 
 /** Shorthand for `createRng(seed).derive(...keys)`. */
