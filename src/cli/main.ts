@@ -42,6 +42,14 @@ async function main(argv: string[]): Promise<number> {
   return (await command.load()).run(rest);
 }
 
+// A reader that stops early (`hvae score big.csv | head`) closes the pipe. The command still
+// finishes its work (a run its log and manifest); only the output nobody reads is dropped.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -99,6 +99,15 @@ describe("hvae run", () => {
     expect(after.at(-1)).toMatch(/runs\/big-[^/]+$/);
   });
 
+  it("into a pipe that closes early (`hvae run … | head -1`): the run still completes, exit 0, no EPIPE trace", () => {
+    const { cwd, file } = workspace();
+    const r = spawnSync("sh", ["-c", `(node '${BIN}' run '${file}' --quiet; echo "status=$?" >&2) | head -1`], { cwd, encoding: "utf8", timeout: 60_000 });
+    expect(r.stdout).toMatch(/^agent +type/);
+    expect(r.stderr.trim()).toBe("status=0");
+    const dir = join(cwd, "runs", readdirSync(join(cwd, "runs"))[0]);
+    expect(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).status).toBe("completed");
+  });
+
   it("--resume after a torn log appends exactly the missing decisions", () => {
     const { cwd, file } = workspace();
     const first = hvae(cwd, "run", file, "--quiet");
