@@ -26,10 +26,14 @@ export interface PresentedItem {
   readonly labels: readonly string[];
 }
 
+const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+/** The labels of items with up to 26 options, built once: every item of every session needs them. */
+const SHORT_LABELS: readonly string[] = LETTERS.split("");
+
 /** Option labels in presentation order: A, B, C, … (then AA, AB, … for very long items). */
 export function optionLabels(n: number): string[] {
-  const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  return Array.from({ length: n }, (_, i) =>
-    i < 26 ? letters[i] : letters[Math.floor(i / 26) - 1] + letters[i % 26],
-  );
+  if (n <= 26) return SHORT_LABELS.slice(0, n);
+  const out = SHORT_LABELS.slice();
+  for (let i = 26; i < n; i++) out.push(LETTERS[Math.floor(i / 26) - 1] + LETTERS[i % 26]);
+  return out;
 }
