@@ -54,10 +54,19 @@ export function liveMetrics(): OperatorFunction<HvaeEvent, LiveUpdate> {
     );
 }
 
-/** Short status for the progress bar: "VR altruistic 0.98 · prosocial 0.91". */
+/**
+ * Short status for the progress bar: money spent and the invalid share first (what a paid run
+ * must watch), then the running VR per value group.
+ *
+ * @example
+ * liveStatus(u); // "$0.0412  2.1% invalid  VR altruistic 0.98 · prosocial 0.91"
+ */
 export function liveStatus(u: LiveUpdate): string {
-  if (!u.groups.length) return "";
-  return `VR ${u.groups.map((g) => `${g.value} ${g.vr.toFixed(2)}`).join(" · ")}`;
+  const parts: string[] = [];
+  if (u.costUsd > 0) parts.push(`$${u.costUsd.toFixed(u.costUsd < 10 ? 4 : 2)}`);
+  if (u.invalidDecisions > 0) parts.push(`${((100 * u.invalidDecisions) / u.decisions).toFixed(1)}% invalid`);
+  if (u.groups.length) parts.push(`VR ${u.groups.map((g) => `${g.value} ${g.vr.toFixed(2)}`).join(" · ")}`);
+  return parts.join("  ");
 }
 
 /** One line for `--live-metrics`: counts, then VR and VR_cc per value group. */

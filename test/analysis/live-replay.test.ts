@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lastValueFrom, Subject, tap, toArray } from "rxjs";
 import { analyze } from "../../analysis/operators.ts";
-import { liveMetrics } from "../../analysis/live.ts";
+import { liveMetrics, liveStatus, type LiveUpdate } from "../../analysis/live.ts";
 import { targetLabel } from "../../analysis/value-target.ts";
 import { createAgent } from "../../agents/registry.ts";
 import { runEnvironment } from "../../src/environment/environment.ts";
@@ -93,5 +93,22 @@ describe("live and replayed analysis", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("liveStatus", () => {
+  const update = (over: Partial<LiveUpdate>): LiveUpdate => ({ trajectories: 0, decisions: 0, invalidDecisions: 0, costUsd: 0, groups: [], ...over });
+  const groups = [
+    { value: "altruistic", n: 3, vr: 0.981, vrCC: 0.9 },
+    { value: "prosocial", n: 3, vr: 0.912, vrCC: 0.7 },
+  ];
+
+  it("shows the money spent and the invalid share before the running VR, each only when there is one", () => {
+    expect(liveStatus(update({}))).toBe("");
+    expect(liveStatus(update({ decisions: 12, groups }))).toBe("VR altruistic 0.98 · prosocial 0.91");
+    expect(liveStatus(update({ decisions: 48, invalidDecisions: 1, costUsd: 0.04123, groups }))).toBe(
+      "$0.0412  2.1% invalid  VR altruistic 0.98 · prosocial 0.91",
+    );
+    expect(liveStatus(update({ decisions: 10, costUsd: 12.345 }))).toBe("$12.35");
   });
 });
