@@ -134,7 +134,8 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
           memory: ids.map((id) => windows.get(id)!),
           past: pair ? [partners!.history(ids[0], ids[1]), partners!.history(ids[1], ids[0])] : undefined,
         });
-        if (outcome.status === "aborted") stopped ??= gateway?.unusable?.() ? "failed" : "budget-exhausted";
+        // Only a RunStopError aborts a session, and the gateway knows which one it was.
+        if (outcome.status === "aborted") stopped = stopStatus() ?? "failed";
         else if (pair) {
           partners!.keep(ids[0], ids[1], outcome.histories[0], outcome.histories[1]);
         }
@@ -182,6 +183,7 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
     const completed = defer(() => {
       const status: RunStatus = stopped ?? "completed";
       const costUsd = (resume?.prior.costUsd ?? 0) + (gateway?.summary().costUsd ?? 0);
+      const why = status === "failed" ? gateway?.unusable?.() : null;
       const recorded = counts.decisions + counts.invalid;
       const body: EventBody<EventOf<"run.completed">> = {
         type: "run.completed",
@@ -192,7 +194,7 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
         message:
           status === "completed"
             ? null
-            : `${status}: ${gateway?.unusable?.() ? `${gateway.unusable()}; ` : ""}${recorded} of ${plan.plannedDecisions} planned decisions recorded`,
+            : `${status}: ${why ? `${why}; ` : ""}${recorded} of ${plan.plannedDecisions} planned decisions recorded`,
       };
       return of(body as EventBody);
     });
