@@ -37,6 +37,25 @@ export function parseModelRef(ref: string): { endpoint: string; model: string } 
 }
 
 /**
+ * Providers and local servers that speak the OpenAI Chat Completions API, as an endpoint entry
+ * to paste: hvae reaches them all through one client, so a model from any of them is one
+ * `endpoints:` entry away (the hint in the unknown-endpoint message).
+ */
+export const KNOWN_ENDPOINTS: Readonly<Record<string, string>> = {
+  anthropic: `{ baseURL: "https://api.anthropic.com/v1/", apiKeyEnv: ANTHROPIC_API_KEY, structuredOutput: false }`,
+  gemini: `{ baseURL: "https://generativelanguage.googleapis.com/v1beta/openai/", apiKeyEnv: GEMINI_API_KEY }`,
+  groq: `{ baseURL: "https://api.groq.com/openai/v1", apiKeyEnv: GROQ_API_KEY }`,
+  deepseek: `{ baseURL: "https://api.deepseek.com/v1", apiKeyEnv: DEEPSEEK_API_KEY }`,
+  mistral: `{ baseURL: "https://api.mistral.ai/v1", apiKeyEnv: MISTRAL_API_KEY }`,
+  together: `{ baseURL: "https://api.together.xyz/v1", apiKeyEnv: TOGETHER_API_KEY }`,
+  openrouter: `{ baseURL: "https://openrouter.ai/api/v1", apiKeyEnv: OPENROUTER_API_KEY }`,
+  ollama: `{ baseURL: "http://127.0.0.1:11434/v1", apiKeyEnv: null }`,
+  vllm: `{ baseURL: "http://127.0.0.1:8000/v1", apiKeyEnv: null }`,
+  lmstudio: `{ baseURL: "http://127.0.0.1:1234/v1", apiKeyEnv: null }`,
+  llamacpp: `{ baseURL: "http://127.0.0.1:8080/v1", apiKeyEnv: null }`,
+};
+
+/**
  * Why a model reference names no endpoint the scenario can reach, or null when it does. Shared by
  * `hvae validate` (which sees only the file) and resolution at run time, so both say the same.
  */
@@ -51,7 +70,9 @@ export function modelRefProblem(ref: string, endpointNames: readonly string[]): 
   const known = ["openai", ...endpointNames];
   const guess = closest(endpoint, known);
   const hint = guess ? `did you mean '${guess}'? ` : "";
-  return `model '${ref}': unknown endpoint '${endpoint}' (${hint}known: ${known.join(", ")}; add it under endpoints:)`;
+  const entry = Object.hasOwn(KNOWN_ENDPOINTS, endpoint) ? KNOWN_ENDPOINTS[endpoint] : null;
+  const add = entry ? `add it under endpoints:, e.g. endpoints: { ${endpoint}: ${entry} }` : "add it under endpoints:";
+  return `model '${ref}': unknown endpoint '${endpoint}' (${hint}known: ${known.join(", ")}; ${add})`;
 }
 
 /** Keyless local servers (vLLM, Ollama, …) still need a non-empty key for the OpenAI client. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { KNOWN_ENDPOINTS } from "../../src/models/model-ref.ts";
 import { fileURLToPath } from "node:url";
 import { readdirSync } from "node:fs";
 import { loadScenario, parseScenarioText } from "../../src/scenario/load.ts";
@@ -60,5 +61,22 @@ describe("expandAgents", () => {
       "l.yaml",
     );
     expect(expandAgents(s).map((a) => a.condition)).toEqual(["goal", "no-goal"]);
+  });
+});
+
+describe("the endpoint hint for a well-known provider", () => {
+  it.each(Object.keys(KNOWN_ENDPOINTS))("%s: the message names an entry that, pasted, validates", (provider) => {
+    const model = `${provider}:some-model`;
+    const bare = `name: x\nagents:\n  - { id: a, type: llm, value: prosocial, model: "${model}" }\n`;
+    let message = "";
+    try {
+      parseScenarioText(bare, "x.yaml");
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const entry = /e\.g\. (endpoints: \{ .* \})\)$/.exec(message)?.[1];
+    expect(entry, message).toBeDefined();
+    const fixed = parseScenarioText(`name: x\n${entry}\nagents:\n  - { id: a, type: llm, value: prosocial, model: "${model}" }\n`, "x.yaml");
+    expect(Object.keys(fixed.endpoints)).toEqual([provider]);
   });
 });
