@@ -14,6 +14,7 @@ import { createGateway } from "../../src/models/gateway.ts";
 import { BudgetExhaustedError, type GatewayOptions, type ModelGateway } from "../../src/models/gateway-types.ts";
 import { createRng } from "../../src/random.ts";
 import { Endpoint, LlmAgent } from "../../src/scenario/schema.ts";
+import { testGatewayOptions } from "../support/gateway-options.ts";
 import { offeredLabels, startOpenAiServer, type FakeOpenAi, type RecordedRequest } from "../support/openai-server.ts";
 
 let server: FakeOpenAi;
@@ -34,16 +35,7 @@ afterEach(async () => {
 });
 
 function gateway(endpoint: Partial<z.input<typeof Endpoint>> = {}, over: Partial<GatewayOptions> = {}): ModelGateway {
-  const g = createGateway({
-    endpoints: { local: Endpoint.parse({ baseURL: server.baseURL, timeoutMs: 1_000, maxRetries: 1, ...endpoint }) },
-    prices: {},
-    cachePath: null,
-    refreshCache: false,
-    maxCostUsd: null,
-    env: {},
-    retryBaseMs: 5,
-    ...over,
-  });
+  const g = createGateway(testGatewayOptions(server.baseURL, { timeoutMs: 1_000, maxRetries: 1, ...endpoint }, over));
   open.push(g);
   return g;
 }

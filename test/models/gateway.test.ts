@@ -20,6 +20,7 @@ import {
   type GatewayOptions,
 } from "../../src/models/gateway.ts";
 import { Endpoint } from "../../src/scenario/schema.ts";
+import { testGatewayOptions } from "../support/gateway-options.ts";
 import { startOpenAiServer, type FakeOpenAi } from "../support/openai-server.ts";
 
 type Call = EventBody<EventOf<"model.call">>;
@@ -37,16 +38,7 @@ afterAll(async () => {
 afterEach(() => server.configure({}));
 
 function gateway(endpoint: Partial<z.input<typeof Endpoint>> = {}, over: Partial<GatewayOptions> = {}) {
-  const gw = createGateway({
-    endpoints: { local: Endpoint.parse({ baseURL: server.baseURL, timeoutMs: 2_000, maxRetries: 3, ...endpoint }) },
-    prices: {},
-    cachePath: null,
-    refreshCache: false,
-    maxCostUsd: null,
-    env: {},
-    retryBaseMs: 5,
-    ...over,
-  });
+  const gw = createGateway(testGatewayOptions(server.baseURL, { timeoutMs: 2_000, maxRetries: 3, ...endpoint }, over));
   const calls: Call[] = [];
   gw.calls$.subscribe((c) => calls.push(c));
   return { gw, calls };
@@ -237,15 +229,7 @@ describe("failures and retries", () => {
   it("a seeded fault mix (429, 500, malformed, hang) is absorbed by retries, reproducibly", async () => {
     const mixed = async () => {
       const faulty = await startOpenAiServer({ faults: { seed: 42, p429: 0.15, retryAfterSeconds: 0, p500: 0.15, pMalformed: 0.1, pHang: 0.05 } });
-      const gw = createGateway({
-        endpoints: { local: Endpoint.parse({ baseURL: faulty.baseURL, maxRetries: 8, timeoutMs: 150, maxConcurrency: 1 }) },
-        prices: {},
-        cachePath: null,
-        refreshCache: false,
-        maxCostUsd: null,
-        env: {},
-        retryBaseMs: 2,
-      });
+      const gw = createGateway(testGatewayOptions(faulty.baseURL, { maxRetries: 8, timeoutMs: 150, maxConcurrency: 1 }, { retryBaseMs: 2 }));
       const attempts: number[] = [];
       gw.calls$.subscribe((c) => attempts.push(c.attempts));
       const answers = [];
@@ -268,15 +252,7 @@ describe("failures and retries", () => {
     await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
     const port = (probe.address() as AddressInfo).port;
     await new Promise((r) => probe.close(r));
-    const gw = createGateway({
-      endpoints: { dead: Endpoint.parse({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 1, timeoutMs: 500 }) },
-      prices: {},
-      cachePath: null,
-      refreshCache: false,
-      maxCostUsd: null,
-      env: {},
-      retryBaseMs: 5,
-    });
+    const gw = createGateway(testGatewayOptions(`http://127.0.0.1:${port}/v1`, { maxRetries: 1, timeoutMs: 500 }, {}, "dead"));
     const calls: Call[] = [];
     gw.calls$.subscribe((c) => calls.push(c));
     const err = await gw.chat(request("x", { model: "dead:m" })).catch((e: unknown) => e);
@@ -401,14 +377,7 @@ describe("budget and accounting", () => {
 describe("limits and throughput", () => {
   it("never has more requests in flight at the server than the endpoint's maxConcurrency", async () => {
     const limited = await startOpenAiServer({ delayMs: 40 });
-    const gw = createGateway({
-      endpoints: { local: Endpoint.parse({ baseURL: limited.baseURL, maxConcurrency: 3 }) },
-      prices: {},
-      cachePath: null,
-      refreshCache: false,
-      maxCostUsd: null,
-      env: {},
-    });
+    const gw = createGateway(testGatewayOptions(limited.baseURL, { maxConcurrency: 3 }));
     await Promise.all(Array.from({ length: 15 }, (_, i) => gw.chat(request(`x${i}`))));
     expect(limited.count()).toBe(15);
     expect(limited.maxInFlight()).toBe(3);
@@ -418,14 +387,7 @@ describe("limits and throughput", () => {
 
   it("throughput approaches concurrency / delay (8 / 100 ms = 80 calls/s)", async () => {
     const slow = await startOpenAiServer({ delayMs: 100 });
-    const gw = createGateway({
-      endpoints: { local: Endpoint.parse({ baseURL: slow.baseURL, maxConcurrency: 8 }) },
-      prices: {},
-      cachePath: null,
-      refreshCache: false,
-      maxCostUsd: null,
-      env: {},
-    });
+    const gw = createGateway(testGatewayOptions(slow.baseURL, { maxConcurrency: 8 }));
     await gw.chat(request("warm-up"));
     const n = 160;
     const t0 = performance.now();
@@ -449,14 +411,7 @@ describe("secrets", () => {
     server.configure({
       script: [{ kind: "answer", content: "A" }, { kind: "status", status: 401, body: JSON.stringify({ error: { message: `Incorrect API key provided: ${key}` } }) }],
     });
-    const gw = createGateway({
-      endpoints: { local: Endpoint.parse({ baseURL: server.baseURL, apiKeyEnv: "LOCAL_KEY" }) },
-      prices: {},
-      cachePath,
-      refreshCache: false,
-      maxCostUsd: null,
-      env: { LOCAL_KEY: key },
-    });
+    const gw = createGateway(testGatewayOptions(server.baseURL, { apiKeyEnv: "LOCAL_KEY" }, { cachePath, env: { LOCAL_KEY: key } }));
     const calls: Call[] = [];
     gw.calls$.subscribe((c) => calls.push(c));
     await gw.chat(request("a"));
@@ -476,14 +431,7 @@ describe("secrets", () => {
   });
 
   it("unknown endpoints and missing key variables are input errors naming them", () => {
-    const gw = createGateway({
-      endpoints: { local: Endpoint.parse({ baseURL: server.baseURL, apiKeyEnv: "LOCAL_KEY" }) },
-      prices: {},
-      cachePath: null,
-      refreshCache: false,
-      maxCostUsd: null,
-      env: {},
-    });
+    const gw = createGateway(testGatewayOptions(server.baseURL, { apiKeyEnv: "LOCAL_KEY" }));
     expect(() => gw.supportsStructuredOutput!("nowhere:m")).toThrow(/unknown endpoint 'nowhere'/);
     expect(() => gw.supportsStructuredOutput!("local:m")).toThrow(/LOCAL_KEY/);
     expect(() => gw.supportsStructuredOutput!("openai:gpt-4o")).toThrow(/OPENAI_API_KEY/);
