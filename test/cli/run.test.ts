@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { progressLine } from "../../src/cli/progress.ts";
 import type { EventOf, HvaeEvent } from "../../src/events.ts";
-import { hvae as runHvae } from "../support/hvae-process.ts";
+import { hvae as runHvae, startHvae } from "../support/hvae-process.ts";
 import { startOpenAiServer } from "../support/openai-server.ts";
 
 const BIN = resolve("bin/hvae");
@@ -40,6 +40,16 @@ const readLog = (dir: string): HvaeEvent[] =>
 const decisionIds = (events: HvaeEvent[]) =>
   events.filter((e) => e.type === "decision.made" || e.type === "decision.invalid").map((e) => (e as EventOf<"decision.made">).decisionId);
 const withoutStamps = (events: HvaeEvent[]) => events.map(({ time: _t, runId: _r, ...rest }) => rest);
+
+/** Waits until the one run under `runs` has logged more than `bytes` (a run well under way); its directory. */
+async function runUnderWay(runs: string, bytes = 200_000, timeoutMs = 10_000): Promise<string> {
+  for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise((r) => setTimeout(r, 25))) {
+    const dirs = existsSync(runs) ? readdirSync(runs) : [];
+    const log = dirs.length ? join(runs, dirs[0], "events.jsonl") : null;
+    if (log && existsSync(log) && statSync(log).size > bytes) return join(runs, dirs[0]);
+  }
+  throw new Error(`no run under ${runs} logged ${bytes} bytes within ${timeoutMs} ms`);
+}
 
 describe("hvae run", () => {
   it("writes the run directory, prints the table and the directory last, deterministic per seed", () => {
@@ -135,20 +145,10 @@ describe("hvae run", () => {
   it("survives kill -9 mid-run: resume completes the planned decisions once each", async () => {
     const big = SCENARIO.replace("trials: 3", "trials: 400").replace("name: tiny", "name: big");
     const { cwd, file } = workspace(big);
-    const child = spawn(process.execPath, [BIN, "run", file, "--quiet", "--out", "runs"], { cwd, stdio: "ignore" });
-    const runs = join(cwd, "runs");
-    const logOf = () => {
-      const dirs = existsSync(runs) ? readdirSync(runs) : [];
-      return dirs.length ? join(runs, dirs[0], "events.jsonl") : null;
-    };
-    for (let i = 0; i < 200; i++) {
-      const log = logOf();
-      if (log && existsSync(log) && statSync(log).size > 200_000) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const { child, done } = startHvae(["run", file, "--quiet", "--out", "runs"], { cwd });
+    const dir = await runUnderWay(join(cwd, "runs"));
     child.kill("SIGKILL");
-    await new Promise((r) => child.once("exit", r));
-    const dir = join(runs, readdirSync(runs)[0]);
+    await done;
     const before = decisionIds(readFileSync(join(dir, "events.jsonl"), "utf8").split("\n").slice(0, -1).map((l) => JSON.parse(l))).length;
     expect(before).toBeLessThan(400 * 3 * 12);
     const resumed = hvae(cwd, "run", "--resume", dir, "--quiet");
@@ -162,28 +162,14 @@ describe("hvae run", () => {
     const big = SCENARIO.replace("trials: 3", "trials: 2000").replace("name: tiny", "name: big");
     const planned = 2000 * 3 * 12;
     const { cwd, file } = workspace(big);
-    const child = spawn(process.execPath, [BIN, "run", file, "--quiet", "--out", "runs"], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const runs = join(cwd, "runs");
-    const logOf = () => {
-      const dirs = existsSync(runs) ? readdirSync(runs) : [];
-      return dirs.length ? join(runs, dirs[0], "events.jsonl") : null;
-    };
-    for (let i = 0; i < 400; i++) {
-      const log = logOf();
-      if (log && existsSync(log) && statSync(log).size > 200_000) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const { child, done } = startHvae(["run", file, "--quiet", "--out", "runs"], { cwd });
+    const dir = await runUnderWay(join(cwd, "runs"));
     child.kill("SIGINT");
-    const code = await new Promise((r) => child.once("close", r));
+    const { code, stderr, last } = await done;
     expect(code, stderr).toBe(130);
     expect(stderr).toContain("interrupted: finishing sessions in flight");
-    const dir = join(runs, readdirSync(runs)[0]);
     expect(stderr).toContain(`continue with: hvae run --resume ${dir}`);
-    expect(stdout.trimEnd().split("\n").at(-1)).toBe(dir);
+    expect(last).toBe(dir);
 
     // A clean stop, not a crash: every line whole, the status recorded, no session left half done.
     const events = readLog(dir);
@@ -243,15 +229,8 @@ agents:
 `;
       const { cwd, file } = workspace(scenario);
       const env = { ...process.env, HVAE_TEST_KEY: "sk-test-0000", HVAE_CACHE: join(cwd, "cache.sqlite") };
-      const run = (...args: string[]) =>
-        new Promise<{ code: number | null; stdout: string; stderr: string; last: string }>((done) => {
-          const child = spawn(process.execPath, [BIN, ...args], { cwd, env });
-          let stdout = "";
-          let stderr = "";
-          child.stdout.on("data", (d) => (stdout += d));
-          child.stderr.on("data", (d) => (stderr += d));
-          child.on("exit", (code) => done({ code, stdout, stderr, last: stdout.trimEnd().split("\n").at(-1) ?? "" }));
-        });
+      // Asynchronously: the fake server lives in this process.
+      const run = (...args: string[]) => runHvae(args, { cwd, env, timeoutMs: 60_000 });
 
       const first = await run("run", file, "--quiet");
       expect(first.stderr).toMatch(/model calls 24 \(0 from cache\)/);
