@@ -7,12 +7,10 @@
  */
 import type { Analysis } from "../summary.ts";
 import type { RenderedChart } from "./charts.ts";
+import { agentTable, fmt as f, groupTable, type TableData } from "./tables.ts";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "–" : x.toFixed(d));
-const ci = (c: [number, number] | null, d = 2) => (c ? `[${f(c[0], d)}, ${f(c[1], d)}]` : "");
-
-function table(header: readonly string[], rows: readonly string[][], numeric: readonly boolean[]): string {
+function table({ header, rows, numeric }: TableData): string {
   const th = header.map((h, i) => `<th${numeric[i] ? ' class="num"' : ""}>${esc(h)}</th>`).join("");
   const tr = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ""}>${esc(c)}</td>`).join("")}</tr>`).join("\n");
   return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${tr}\n</tbody>\n</table>`;
@@ -57,23 +55,8 @@ export function reportHtml(a: Analysis, charts: readonly RenderedChart[]): strin
   const figures = charts
     .map((c) => `<figure id="chart-${esc(c.id)}">\n<figcaption>${esc(c.title)}</figcaption>\n${c.svg}\n</figure>`)
     .join("\n");
-  const groups = table(
-    ["model", "condition", "value", "n", "angle", "95% CI", "category", "cat. acc.", "VR", "95% CI", "chance", "VR_cc", "95% CI", "invalid %", "cost $"],
-    s.groups.map((g) => [
-      g.model, g.condition ?? "–", g.value, String(g.n), f(g.angle), ci(g.angleCI), g.category ?? "–", f(g.categoryAccuracy),
-      f(g.vr, 3), ci(g.vrCI, 3), f(g.vrChance, 3), f(g.vrCC, 3), ci(g.vrCCCI, 3),
-      f(g.invalidRate === null ? null : 100 * g.invalidRate, 1), g.costUsd.toFixed(4),
-    ]),
-    [false, false, false, true, true, true, false, true, true, true, true, true, true, true, true],
-  );
-  const agents = table(
-    ["agent", "type", "model", "value", "target set", "traj.", "invalid", "angle", "95% CI", "category", "cat. acc.", "VR", "95% CI", "chance", "VR_cc"],
-    s.agents.map((x) => [
-      x.id, x.type, x.model ?? "–", String(x.value), ci(x.targetSet), String(x.trajectories), String(x.invalid), f(x.angle), ci(x.angleCI),
-      x.category ?? "–", f(x.categoryAccuracy), f(x.vr, 3), ci(x.vrCI, 3), f(x.vrChance, 3), f(x.vrCC, 3),
-    ]),
-    [false, false, false, false, true, true, true, true, true, false, true, true, true, true, true],
-  );
+  const groups = table(groupTable(s));
+  const agents = table(agentTable(s));
   return `<!doctype html>
 <html lang="en">
 <head>

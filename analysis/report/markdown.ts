@@ -7,9 +7,9 @@
  */
 import type { GroupSummary, Summary } from "../summary.ts";
 import { valueRank } from "../summary.ts";
+import { agentTable, fmt as f, fmtCI as ci, groupTable, type TableData } from "./tables.ts";
 
-const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "–" : x.toFixed(d));
-const ci = (c: [number, number] | null, d = 2) => (c ? `[${f(c[0], d)}, ${f(c[1], d)}]` : "");
+const tableArgs = (t: TableData) => [t.header, t.rows, t.numeric] as const;
 const esc = (s: string) => s.replace(/\|/g, "\\|");
 
 /** A Markdown table; numbers right-aligned. */
@@ -63,26 +63,11 @@ export function summaryMarkdown(s: Summary): string {
     "",
     "## Groups",
     "",
-    mdTable(
-      ["model", "condition", "value", "n", "angle", "95% CI", "category", "cat. acc.", "VR", "95% CI", "chance", "VR_cc", "95% CI", "invalid %", "cost $"],
-      s.groups.map((g) => [
-        g.model, g.condition ?? "–", g.value, String(g.n), f(g.angle), ci(g.angleCI), g.category ?? "–", f(g.categoryAccuracy),
-        f(g.vr, 3), ci(g.vrCI, 3), f(g.vrChance, 3), f(g.vrCC, 3), ci(g.vrCCCI, 3),
-        f(g.invalidRate === null ? null : 100 * g.invalidRate, 1), g.costUsd.toFixed(4),
-      ]),
-      [false, false, false, true, true, true, false, true, true, true, true, true, true, true, true],
-    ),
+    mdTable(...tableArgs(groupTable(s))),
     "",
     "## Agents",
     "",
-    mdTable(
-      ["agent", "type", "model", "value", "target set", "trajectories", "invalid", "angle", "95% CI", "category", "cat. acc.", "VR", "95% CI", "chance", "VR_cc"],
-      s.agents.map((a) => [
-        a.id, a.type, a.model ?? "–", String(a.value), ci(a.targetSet), String(a.trajectories), String(a.invalid), f(a.angle), ci(a.angleCI),
-        a.category ?? "–", f(a.categoryAccuracy), f(a.vr, 3), ci(a.vrCI, 3), f(a.vrChance, 3), f(a.vrCC, 3),
-      ]),
-      [false, false, false, false, true, true, true, true, true, false, true, true, true, true, true],
-    ),
+    mdTable(...tableArgs(agentTable(s))),
   ];
   if (s.interactions.length) {
     const partners = [...new Set(s.interactions.map((c) => c.partnerValue))];

@@ -6,15 +6,8 @@
  * console.log(formatSummary((await analyzeRun(dir)).summary));
  */
 import type { Summary } from "../summary.ts";
+import { fmt, fmtCI } from "./tables.ts";
 
-/** Fixed-precision number or "–" for null. */
-export function fmt(x: number | null | undefined, digits = 2): string {
-  return x === null || x === undefined || Number.isNaN(x) ? "–" : x.toFixed(digits);
-}
-
-export function fmtCI(ci: [number, number] | null, digits = 2): string {
-  return ci ? `[${fmt(ci[0], digits)}, ${fmt(ci[1], digits)}]` : "";
-}
 
 /** Left-aligned text columns, right-aligned numbers, one header rule. */
 export function textTable(header: string[], rows: string[][]): string {

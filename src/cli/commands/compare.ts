@@ -6,7 +6,8 @@
  * // hvae compare runs/paper-gpt4o-* runs/paper-llama-*
  */
 import { analyzeRun } from "./analyze.ts";
-import { fmt, fmtCI, textTable } from "../../../analysis/report/terminal.ts";
+import { fmt, fmtCI } from "../../../analysis/report/tables.ts";
+import { textTable } from "../../../analysis/report/terminal.ts";
 import { parseFlags } from "../args.ts";
 import { InputError } from "../errors.ts";
 
