@@ -14,8 +14,8 @@
  *   },
  * });
  */
-import type { Rng } from "../src/random.ts";
-import type { ValueSpec } from "../src/events.ts";
+import type { Rng } from "../src/core/random.ts";
+import type { ValueSpec } from "../src/core/events.ts";
 
 /** One option as presented to the agent (presented order; label may be shuffled). */
 export interface PresentedOption {

@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { InputError } from "../src/cli/errors.ts";
+import { InputError } from "../src/core/errors.ts";
 import type { Agent, AgentContext, AgentFactory, AgentSpec } from "./agent.ts";
 import { createConstantAgent } from "./constant.ts";
 import { createLogitAgent } from "./logit.ts";

@@ -6,22 +6,11 @@
  * valueAngle("prosocial");                        // 45
  * bestOptions([{ self: 85, other: 85 }, { self: 85, other: 15 }], 45); // [0]
  */
-import type { ValueSpec } from "../src/events.ts";
 
-/** Utility angles of the archetypes (degrees). */
-export const ARCHETYPE_ANGLE = {
-  altruistic: 90,
-  prosocial: 45,
-  individualistic: 0,
-  competitive: -45,
-} as const;
+// The archetype angles live in the one values table of the bottom layer.
+export { CATEGORY_ANGLES as ARCHETYPE_ANGLE, valueAngle } from "../src/core/values.ts";
 
 const RAD = Math.PI / 180;
-
-/** The utility angle a value names: an archetype's angle, or the number of degrees itself. */
-export function valueAngle(value: ValueSpec): number {
-  return typeof value === "number" ? value : ARCHETYPE_ANGLE[value];
-}
 
 /** U_θ(self, other) with θ in degrees. */
 export function utility(thetaDeg: number, self: number, other: number): number {

@@ -12,7 +12,7 @@
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
-import { InputError } from "../src/cli/errors.ts";
+import { InputError } from "../src/core/errors.ts";
 import { jsonSyntaxError, lineColumn } from "../src/json-syntax.ts";
 
 /** Answer columns in the version's presented order; item1–item6 are the primary block. */

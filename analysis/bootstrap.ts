@@ -4,7 +4,7 @@
  * @example
  * bootstrapCI([0.8, 0.9, 1, 0.7], { seed: 7 }); // [lo, hi] around the mean 0.85
  */
-import { stepState, uniformOf } from "../src/random.ts";
+import { stepState, uniformOf } from "../src/core/random.ts";
 
 export interface BootstrapOptions {
   /** Generator seed (default 1). */

@@ -6,7 +6,7 @@
  * events$.pipe(liveMetrics()).subscribe((u) => progress.setStatus(liveStatus(u)));
  */
 import { asyncScheduler, filter, lastValueFrom, map, share, throttleTime, Subscription, type Observable, type OperatorFunction } from "rxjs";
-import type { HvaeEvent } from "../src/events.ts";
+import type { HvaeEvent } from "../src/core/events.ts";
 import { accumulate, liveGroupCC, type RunAccumulator } from "./operators.ts";
 import { valueRank } from "./summary.ts";
 

@@ -10,7 +10,7 @@
  * console.log(analysis.summary.agents[0].vr);
  */
 import { defer, filter, last, map, mergeMap, type Observable, type OperatorFunction } from "rxjs";
-import type { AgentInfo, EventOf, HvaeEvent } from "../src/events.ts";
+import type { AgentInfo, EventOf, HvaeEvent } from "../src/core/events.ts";
 import { estimateLogit } from "./estimator.ts";
 import { angleFromMeans, categorize, type Category } from "./svo.ts";
 import { chanceBaseline, chanceCorrected, inTargetCategory, valueRationality } from "./value-rationality.ts";

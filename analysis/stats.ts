@@ -8,7 +8,7 @@
  * stats.describe([0.8, 0.9, 1], "agent:a1:vr"); // { n: 3, mean: 0.9, sd: 0.1, ci: [lo, hi] }
  */
 import { bootstrapCI } from "./bootstrap.ts";
-import { hashSeed } from "../src/random.ts";
+import { hashSeed } from "../src/core/random.ts";
 
 /** Mean, sample sd and a bootstrap interval of the mean; nulls when there is no data. */
 export interface Described {

@@ -7,7 +7,7 @@
  * const analysis = await summarize(acc);
  * console.log(JSON.stringify(analysis.summary, null, 2));
  */
-import type { ValueSpec } from "../src/events.ts";
+import type { ValueSpec } from "../src/core/events.ts";
 import { fitCounts, partnerValueKey, type AngleMethod, type RunAccumulator, type TrajectoryRecord } from "./operators.ts";
 import { DEFAULT_BOOTSTRAP, loadStats, resamplesFor, type BootstrapSettings, type Described } from "./stats.ts";
 import { CATEGORIES, categorize, type Category } from "./svo.ts";

@@ -11,12 +11,12 @@
  * s.angle;     // 37.4824… (the inequality-averse prosocial archetype)
  * s.category;  // "prosocial"
  */
-import { PRIMARY_ITEMS, payoffAt, type SliderVersion } from "./instrument.ts";
+import { PRIMARY_ITEMS, payoffAt, type SliderVersion } from "../src/core/instrument.ts";
 
-export type Category = "altruistic" | "prosocial" | "individualistic" | "competitive";
+import { categorize, CATEGORIES, CATEGORY_BOUNDS, type Category } from "../src/core/values.ts";
 
-/** The four SVO categories, from the most other-regarding to the most competitive. */
-export const CATEGORIES: readonly Category[] = ["altruistic", "prosocial", "individualistic", "competitive"];
+// The category table lives in the bottom layer; re-exported because scoring is where readers look.
+export { categorize, CATEGORIES, CATEGORY_BOUNDS, type Category };
 
 const RAD_TO_DEG = 180 / Math.PI;
 
@@ -45,24 +45,6 @@ export function angleFromPayoffs(payoffs: readonly { self: number; other: number
     o += p.other;
   }
   return angleFromMeans(s / payoffs.length, o / payoffs.length);
-}
-
-/** Category boundaries in degrees (METHOD §3); a boundary value belongs to the category below it. */
-export const CATEGORY_BOUNDS = { altruistic: 57.15, prosocial: 22.45, individualistic: -12.04 } as const;
-
-/**
- * The category of an unrounded angle: lower bound exclusive, upper bound inclusive.
- *
- * @example
- * categorize(57.15);   // "prosocial"
- * categorize(57.1501); // "altruistic"
- */
-export function categorize(angle: number): Category {
-  if (Number.isNaN(angle)) throw new RangeError("categorize: angle is NaN");
-  if (angle > CATEGORY_BOUNDS.altruistic) return "altruistic";
-  if (angle > CATEGORY_BOUNDS.prosocial) return "prosocial";
-  if (angle > CATEGORY_BOUNDS.individualistic) return "individualistic";
-  return "competitive";
 }
 
 function checkPosition(position: number, item: number): void {

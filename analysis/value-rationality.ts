@@ -7,7 +7,7 @@
  * valueRationality(37.4824, "prosocial"); // 1 (inside [37.09, 52.91])
  * const cc = chanceCorrected(0.9, chanceBaseline("prosocial"));
  */
-import { PRIMARY_ITEMS } from "./instrument.ts";
+import { PRIMARY_ITEMS } from "../src/core/instrument.ts";
 import { categorize } from "./svo.ts";
 import { ANGLE_RANGE, idealSet, targetCategory, targetKey, type ValueTarget } from "./value-target.ts";
 

@@ -9,10 +9,12 @@
  * idealSet(30);           // the plateau a 30° maximiser reaches
  * targetLabel(30);        // "30°"
  */
-import { PRIMARY_ITEMS } from "./instrument.ts";
+import { CATEGORY_ANGLES, isCategory } from "../src/core/values.ts";
+import { PRIMARY_ITEMS } from "../src/core/instrument.ts";
 import { ARCHETYPE_PATTERNS, angleFromPayoffs, categorize, primaryPayoffs, type Category, CATEGORIES } from "./svo.ts";
 
-export type ValueTarget = Category | number;
+export type { ValueTarget } from "../src/core/values.ts";
+import type { ValueTarget } from "../src/core/values.ts";
 
 /**
  * The attainable angle range on the 9-option form: [competitor, altruist] pattern angles,
@@ -23,20 +25,11 @@ export const ANGLE_RANGE: readonly [number, number] = [
   angleFromPayoffs(primaryPayoffs(ARCHETYPE_PATTERNS.altruistic)),
 ];
 
-/** The utility angle (degrees) each category's archetype maximises (METHOD §1). */
-export const CATEGORY_ANGLES: Record<Category, number> = {
-  altruistic: 90,
-  prosocial: 45,
-  individualistic: 0,
-  competitive: -45,
-};
+export { CATEGORY_ANGLES };
 
 /** Ties are options within this many payoff units of an item's best utility (the table's rounding step). */
 export const DEFAULT_TIE_TOLERANCE = 1;
 
-function isCategory(x: unknown): x is Category {
-  return typeof x === "string" && (CATEGORIES as readonly string[]).includes(x);
-}
 
 function checkTarget(target: ValueTarget): void {
   if (typeof target === "number") {

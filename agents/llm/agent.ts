@@ -9,7 +9,7 @@
  * const agent = await createLlmAgent(spec, { rng, gateway, scenario: { name, feedback: false, pairing: "none" } });
  * const decision = await agent.decide(obs); // { kind: "choice", index: 2, reason: "…" } or { kind: "invalid", … }
  */
-import { InputError } from "../../src/cli/errors.ts";
+import { InputError } from "../../src/core/errors.ts";
 import { LlmAgent } from "../../src/scenario/schema.ts";
 import {
   isRunStop,

@@ -9,7 +9,7 @@
  * conv.messages.push({ role: "user", content: describeMessage(settings) });
  */
 import type { Observation, RoundResult } from "../agent.ts";
-import type { ValueSpec } from "../../src/events.ts";
+import type { ValueSpec } from "../../src/core/events.ts";
 import type { ChatMessage } from "../../src/models/gateway-types.ts";
 import { render, type Templates } from "../prompts/templates.ts";
 import { valuePhrase } from "../prompts/value.ts";

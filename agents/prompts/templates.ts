@@ -8,7 +8,7 @@
  * const t = resolveTemplates({ goal_neutral: "Pick what suits you." });
  * render(t.role, { person: "the person you just described" });
  */
-import { InputError } from "../../src/cli/errors.ts";
+import { InputError } from "../../src/core/errors.ts";
 
 /** Every template with its default text and the variables it may use. */
 export const TEMPLATES = {

@@ -7,7 +7,7 @@
  * valuePhrase("competitive"); // "hyper-competitive"
  * valuePhrase(30);            // "defined by how they weigh coins: each coin they receive is worth 0.87 to them …"
  */
-import type { ValueSpec } from "../../src/events.ts";
+import type { ValueSpec } from "../../src/core/events.ts";
 
 const CATEGORY_WORDS = {
   altruistic: "altruistic",

@@ -7,7 +7,7 @@
  * events$.pipe(tap((ev) => w.write(ev))).subscribe({ complete: () => w.close() });
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import type { HvaeEvent } from "../../src/events.ts";
+import type { HvaeEvent } from "../../src/core/events.ts";
 import type { Analysis, Summary } from "../summary.ts";
 import { targetLabel, type ValueTarget } from "../value-target.ts";
 

@@ -6,7 +6,7 @@
  * const { values, positionals } = parseFlags(argv, { json: { type: "boolean" } }, "hvae analyze <runDir> [--json]");
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { InputError } from "./errors.ts";
+import { InputError } from "../core/errors.ts";
 
 export function parseFlags<O extends NonNullable<ParseArgsConfig["options"]>>(
   argv: string[],

@@ -2,7 +2,7 @@
  * The `hvae` command line. Each subcommand lives in its own module and is imported only when
  * used, so `hvae score` never pays for LangChain or mathjs start-up.
  */
-import { InputError } from "./errors.ts";
+import { InputError } from "../core/errors.ts";
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 

@@ -8,7 +8,7 @@
  * events$.subscribe({ next: (ev) => progress.observe(ev), complete: () => progress.stop() });
  * progress.setStatus("VR prosocial 0.91"); // shown after the bar
  */
-import type { HvaeEvent } from "../events.ts";
+import type { HvaeEvent } from "../core/events.ts";
 
 export interface ProgressOptions {
   /** Planned decisions of the whole run. */

@@ -12,11 +12,11 @@
 import { concat, defer, EMPTY, from, merge, mergeMap, Observable, of, type OperatorFunction } from "rxjs";
 import { concatMap, filter, finalize, ignoreElements, map } from "rxjs/operators";
 import type { Agent, AgentContext, AgentSpec, RoundResult } from "../../agents/agent.ts";
-import type { AgentInfo, EventBody, EventOf, HvaeEvent, RunStatus } from "../events.ts";
+import type { AgentInfo, EventBody, EventOf, HvaeEvent, RunStatus } from "../core/events.ts";
 import type { AllocationItem } from "../games/game.ts";
 import { gameItems, planTrial, roundsPerTrial } from "../games/plan.ts";
 import type { ModelGateway } from "../models/gateway-types.ts";
-import { createRng } from "../random.ts";
+import { createRng } from "../core/random.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { createBreather } from "./breather.ts";
 import { createPartnerMemory, memoryWindows, pairKey } from "./memory.ts";

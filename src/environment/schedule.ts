@@ -7,9 +7,9 @@
  * const plans = planSessions({ pairing: "round-robin", trials: 2, pairs: [] }, ["a", "b", "c"], createRng(7));
  * plans.map((p) => p.sessionId); // ["a+b#t0", "a+c#t0", "b+c#t0", "a+b#t1", "a+c#t1", "b+c#t1"]
  */
-import { InputError } from "../cli/errors.ts";
-import { sessionId } from "../events.ts";
-import type { Rng } from "../random.ts";
+import { InputError } from "../core/errors.ts";
+import { sessionId } from "../core/events.ts";
+import type { Rng } from "../core/random.ts";
 import type { Scenario } from "../scenario/schema.ts";
 
 export interface SessionPlan {

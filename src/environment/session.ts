@@ -11,7 +11,7 @@
  * out.events.filter((e) => e.type === "decision.made").length; // rounds × agents
  */
 import type { Agent, Decision, Observation, PresentedOption, RoundResult } from "../../agents/agent.ts";
-import { decisionId, type EventBody } from "../events.ts";
+import { decisionId, type EventBody } from "../core/events.ts";
 import type { PresentedItem } from "../games/game.ts";
 import { isRunStop } from "../models/gateway-types.ts";
 import type { SessionPlan } from "./schedule.ts";

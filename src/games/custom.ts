@@ -4,7 +4,7 @@
  * @example
  * customItems({ items: [{ id: "trust", options: [{ self: 10, other: 0 }, { self: 5, other: 5 }] }] });
  */
-import type { Payoff } from "../../analysis/instrument.ts";
+import type { Payoff } from "../core/instrument.ts";
 import type { AllocationItem } from "./game.ts";
 
 export function customItems(game: { readonly items: readonly { id: string; options: readonly Payoff[] }[] }): AllocationItem[] {

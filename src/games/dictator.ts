@@ -6,7 +6,7 @@
  * dictatorItems({ endowment: 100, step: 25, rounds: 1 })[0].options;
  * // [{self:100,other:0}, {self:75,other:25}, {self:50,other:50}, {self:25,other:75}, {self:0,other:100}]
  */
-import type { Payoff } from "../../analysis/instrument.ts";
+import type { Payoff } from "../core/instrument.ts";
 import type { AllocationItem } from "./game.ts";
 
 export interface DictatorSettings {

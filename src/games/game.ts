@@ -7,7 +7,7 @@
  * const plan = planTrial(scenario.game, rng.derive("session", sid));
  * const shown = plan[0].order.map((k) => plan[0].item.options[k]); // presented order
  */
-import type { Payoff } from "../../analysis/instrument.ts";
+import type { Payoff } from "../core/instrument.ts";
 
 export interface AllocationItem {
   /** Stable id: "svo-1" … "svo-15" for the slider, "dictator-<round>", or the custom item's id. */

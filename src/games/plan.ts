@@ -7,7 +7,7 @@
  * const plan = planTrial(scenario.game, rng.derive("plan", sessionId));
  * const shown = plan[0].order.map((k) => plan[0].item.options[k]); // presented order
  */
-import type { Rng } from "../random.ts";
+import type { Rng } from "../core/random.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { customItems } from "./custom.ts";
 import { dictatorItems } from "./dictator.ts";

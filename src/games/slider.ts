@@ -5,7 +5,7 @@
  * @example
  * sliderItems("primary").map((i) => i.id); // ["svo-1", …, "svo-6"]
  */
-import { SLIDER_ITEMS, versionOrder, type SliderVersion } from "../../analysis/instrument.ts";
+import { SLIDER_ITEMS, versionOrder, type SliderVersion } from "../core/instrument.ts";
 import type { AllocationItem } from "./game.ts";
 
 const ALL: readonly AllocationItem[] = SLIDER_ITEMS.map((item) => ({

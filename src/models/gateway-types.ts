@@ -11,7 +11,7 @@
  */
 import type { Observable } from "rxjs";
 import type { z } from "zod";
-import type { EventBody, EventOf } from "../events.ts";
+import type { EventBody, EventOf } from "../core/events.ts";
 import type { Scenario } from "../scenario/schema.ts";
 
 export interface GatewayOptions {

@@ -13,7 +13,7 @@
  */
 import { Subject } from "rxjs";
 import { z } from "zod";
-import type { EventBody, EventOf } from "../events.ts";
+import type { EventBody, EventOf } from "../core/events.ts";
 import { cacheKey, openCache, type CachedResponse } from "./cache.ts";
 import { createChatModel, type ChatModel, type JsonSchemaFormat } from "./chat-model.ts";
 import { costUsd, priceFor } from "./cost.ts";

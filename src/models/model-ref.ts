@@ -8,7 +8,7 @@
  * m.model;        // "llama3:8b"
  */
 import { z } from "zod";
-import { InputError } from "../cli/errors.ts";
+import { InputError } from "../core/errors.ts";
 import { closest } from "../scenario/errors.ts";
 import { Endpoint } from "../scenario/schema.ts";
 

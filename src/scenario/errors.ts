@@ -11,7 +11,7 @@
  */
 import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
 import type { z } from "zod";
-import { InputError } from "../cli/errors.ts";
+import { InputError } from "../core/errors.ts";
 import { AGENT_TYPE_MESSAGE, agentSchemaFor } from "./schema.ts";
 
 export interface Problem {

@@ -6,11 +6,12 @@
  * const scenario = Scenario.parse(YAML.parse(text));
  */
 import { z } from "zod";
+import { CATEGORIES } from "../core/values.ts";
 
 const CATEGORY_OR_ANGLE =
   "expected altruistic, prosocial, individualistic, competitive or an angle in degrees";
 
-export const Category = z.enum(["altruistic", "prosocial", "individualistic", "competitive"]);
+export const Category = z.enum(CATEGORIES);
 export type Category = z.infer<typeof Category>;
 
 const ANGLE_RANGE = "expected an angle in degrees from -180 to 180";

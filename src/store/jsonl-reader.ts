@@ -11,8 +11,8 @@
  */
 import { createReadStream } from "node:fs";
 import { Observable } from "rxjs";
-import { InputError } from "../cli/errors.ts";
-import { HvaeEvent } from "../events.ts";
+import { InputError } from "../core/errors.ts";
+import { HvaeEvent } from "../core/events.ts";
 
 export interface TornLine {
   /** 1-based line number of the torn line. */

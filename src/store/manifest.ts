@@ -9,8 +9,8 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { z } from "zod";
-import { InputError } from "../cli/errors.ts";
-import { RunStatus } from "../events.ts";
+import { InputError } from "../core/errors.ts";
+import { RunStatus } from "../core/events.ts";
 import { manifestPath } from "./run-dir.ts";
 
 export const ManifestStatus = z.union([RunStatus, z.literal("running")]);

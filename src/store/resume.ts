@@ -17,7 +17,7 @@ import { ignoreElements, tap } from "rxjs/operators";
 import type { RoundResult } from "../../agents/agent.ts";
 import type { ResumeFilter } from "../environment/environment.ts";
 import { lastRounds, memoryWindows } from "../environment/memory.ts";
-import type { EventBody, EventOf, RunStatus } from "../events.ts";
+import type { EventBody, EventOf, RunStatus } from "../core/events.ts";
 import { expandAgents } from "../scenario/expand.ts";
 import { Scenario } from "../scenario/schema.ts";
 import { readManifest, type Manifest } from "./manifest.ts";

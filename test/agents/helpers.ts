@@ -3,7 +3,7 @@
 import type { Agent, AgentContext, Observation } from "../../agents/agent.ts";
 import { planTrial } from "../../src/games/plan.ts";
 import type { PresentedItem } from "../../src/games/game.ts";
-import { createRng, type Rng } from "../../src/random.ts";
+import { createRng, type Rng } from "../../src/core/random.ts";
 import { Game } from "../../src/scenario/schema.ts";
 
 export function ctxFor(seed: number, id = "a"): AgentContext {

@@ -12,7 +12,7 @@ import type { Agent, Observation, RoundResult } from "../../agents/agent.ts";
 import { createLlmAgent } from "../../agents/llm/agent.ts";
 import { createGateway } from "../../src/models/gateway.ts";
 import { BudgetExhaustedError, type GatewayOptions, type ModelGateway } from "../../src/models/gateway-types.ts";
-import { createRng } from "../../src/random.ts";
+import { createRng } from "../../src/core/random.ts";
 import { Endpoint, LlmAgent } from "../../src/scenario/schema.ts";
 import { testGatewayOptions } from "../support/gateway-options.ts";
 import { offeredLabels, startOpenAiServer, type FakeOpenAi, type RecordedRequest } from "../support/openai-server.ts";

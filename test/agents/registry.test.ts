@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { createAgent } from "../../agents/registry.ts";
-import { InputError } from "../../src/cli/errors.ts";
+import { InputError } from "../../src/core/errors.ts";
 import { loadScenario } from "../../src/scenario/load.ts";
 import { expandAgents } from "../../src/scenario/expand.ts";
-import { PRIMARY_ITEMS } from "../../analysis/instrument.ts";
+import { PRIMARY_ITEMS } from "../../src/core/instrument.ts";
 import { ctxFor } from "./helpers.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));

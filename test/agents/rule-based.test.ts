@@ -6,8 +6,8 @@ import { createRandomAgent } from "../../agents/random.ts";
 import { createReciprocalAgent, reciprocalAngle, type ReciprocalAgent } from "../../agents/reciprocal.ts";
 import { createUtilityAgent } from "../../agents/utility.ts";
 import { logitProbabilities } from "../../agents/value-utility.ts";
-import { PRIMARY_ITEMS } from "../../analysis/instrument.ts";
-import { createRng } from "../../src/random.ts";
+import { PRIMARY_ITEMS } from "../../src/core/instrument.ts";
+import { createRng } from "../../src/core/random.ts";
 import { ctxFor, trajectory } from "./helpers.ts";
 
 const item = (options: readonly { self: number; other: number }[], id = "x") => ({

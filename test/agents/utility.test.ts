@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createUtilityAgent } from "../../agents/utility.ts";
 import { bestOptions, revealedAngle, utility, valueAngle } from "../../agents/value-utility.ts";
-import { PRIMARY_ITEMS } from "../../analysis/instrument.ts";
-import { createRng } from "../../src/random.ts";
+import { PRIMARY_ITEMS } from "../../src/core/instrument.ts";
+import { createRng } from "../../src/core/random.ts";
 import { ctxFor, trajectory } from "./helpers.ts";
 
 /** The slider angle of a trajectory: atan2(mean other − 50, mean self − 50) over items 1–6. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { estimateLogit, impliedSliderAngle } from "../../analysis/estimator.ts";
-import { SLIDER_ITEMS } from "../../analysis/instrument.ts";
+import { SLIDER_ITEMS } from "../../src/core/instrument.ts";
 import { idealSet } from "../../analysis/value-target.ts";
-import { createRng } from "../../src/random.ts";
+import { createRng } from "../../src/core/random.ts";
 
 /** Draws choices from P(j) ∝ exp(β · U_θ(j)) on the 15 slider items in turn. */
 function simulate(thetaDeg: number, beta: number, n: number, seed: number) {

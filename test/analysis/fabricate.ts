@@ -6,10 +6,10 @@
  * @example
  * const events = fabricateRun({ agents: [{ id: "a", type: "utility", value: "prosocial" }], trials: 10 });
  */
-import { PRIMARY_ITEMS } from "../../analysis/instrument.ts";
+import { PRIMARY_ITEMS } from "../../src/core/instrument.ts";
 import { bestOptions, valueAngle } from "../../agents/value-utility.ts";
-import { decisionId, sessionId, type HvaeEvent, type ValueSpec } from "../../src/events.ts";
-import { createRng } from "../../src/random.ts";
+import { decisionId, sessionId, type HvaeEvent, type ValueSpec } from "../../src/core/events.ts";
+import { createRng } from "../../src/core/random.ts";
 
 export interface FakeAgent {
   id: string;

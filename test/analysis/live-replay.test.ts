@@ -8,7 +8,7 @@ import { liveMetrics, liveStatus, type LiveUpdate } from "../../analysis/live.ts
 import { targetLabel } from "../../analysis/value-target.ts";
 import { createAgent } from "../../agents/registry.ts";
 import { runEnvironment } from "../../src/environment/environment.ts";
-import type { HvaeEvent } from "../../src/events.ts";
+import type { HvaeEvent } from "../../src/core/events.ts";
 import { expandAgents } from "../../src/scenario/expand.ts";
 import { loadScenario } from "../../src/scenario/load.ts";
 import { readEvents } from "../../src/store/jsonl-reader.ts";

@@ -5,8 +5,8 @@ import { angleFromPayoffs } from "../../analysis/svo.ts";
 import { chanceBaseline, valueRationality } from "../../analysis/value-rationality.ts";
 import { idealSet } from "../../analysis/value-target.ts";
 import { logitProbabilities } from "../../agents/value-utility.ts";
-import type { HvaeEvent } from "../../src/events.ts";
-import { createRng } from "../../src/random.ts";
+import type { HvaeEvent } from "../../src/core/events.ts";
+import { createRng } from "../../src/core/random.ts";
 import { fabricateRun } from "./fabricate.ts";
 
 const run = (events: HvaeEvent[]) => lastValueFrom(from(events).pipe(analyze()));

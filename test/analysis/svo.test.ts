@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SLIDER_ITEMS, versionOrder } from "../../analysis/instrument.ts";
+import { SLIDER_ITEMS, versionOrder } from "../../src/core/instrument.ts";
 import {
   ARCHETYPE_PATTERNS,
   CATEGORIES,

@@ -11,8 +11,8 @@ import {
   valueRationality,
 } from "../../analysis/value-rationality.ts";
 import { bootstrapCI } from "../../analysis/bootstrap.ts";
-import { createRng, stepState, uniformOf } from "../../src/random.ts";
-import { PRIMARY_ITEMS } from "../../analysis/instrument.ts";
+import { createRng, stepState, uniformOf } from "../../src/core/random.ts";
+import { PRIMARY_ITEMS } from "../../src/core/instrument.ts";
 
 const angleOf = (pattern: readonly number[]) => angleFromPayoffs(primaryPayoffs(pattern));
 const round4 = (x: number) => Number(x.toFixed(4));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { progressLine } from "../../src/cli/progress.ts";
-import type { EventOf, HvaeEvent } from "../../src/events.ts";
+import type { EventOf, HvaeEvent } from "../../src/core/events.ts";
 import { hvae as runHvae, startHvae } from "../support/hvae-process.ts";
 import { startOpenAiServer } from "../support/openai-server.ts";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { scoreResponse } from "../../analysis/svo.ts";
-import { createRng } from "../../src/random.ts";
+import { createRng } from "../../src/core/random.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "hvae-score-test-"));

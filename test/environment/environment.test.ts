@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import type { Agent, AgentContext, AgentSpec } from "../../agents/agent.ts";
 import { createAgent } from "../../agents/registry.ts";
 import { planRun, runEnvironment, type EnvironmentOptions } from "../../src/environment/environment.ts";
-import type { EventBody, EventOf, HvaeEvent } from "../../src/events.ts";
+import type { EventBody, EventOf, HvaeEvent } from "../../src/core/events.ts";
 import { BudgetExhaustedError, type ModelGateway } from "../../src/models/gateway-types.ts";
-import { createRng } from "../../src/random.ts";
+import { createRng } from "../../src/core/random.ts";
 import { expandAgents } from "../../src/scenario/expand.ts";
 import { Scenario } from "../../src/scenario/schema.ts";
 

@@ -3,7 +3,7 @@
 // trials and this session's earlier rounds). Deliberately naive (quadratic) so it shares no code
 // with the engine.
 import type { RoundResult } from "../../agents/agent.ts";
-import type { EventOf, HvaeEvent } from "../../src/events.ts";
+import type { EventOf, HvaeEvent } from "../../src/core/events.ts";
 
 type Made = EventOf<"decision.made">;
 

@@ -4,8 +4,8 @@ import type { Agent, AgentContext, AgentSpec, Observation } from "../../agents/a
 import { createAgent } from "../../agents/registry.ts";
 import { runEnvironment, type EnvironmentOptions } from "../../src/environment/environment.ts";
 import { memoryWindows, pairKey } from "../../src/environment/memory.ts";
-import type { EventOf, HvaeEvent } from "../../src/events.ts";
-import { createRng } from "../../src/random.ts";
+import type { EventOf, HvaeEvent } from "../../src/core/events.ts";
+import { createRng } from "../../src/core/random.ts";
 import { expandAgents } from "../../src/scenario/expand.ts";
 import { Scenario } from "../../src/scenario/schema.ts";
 import { expectedHistory, sessionResults } from "./history-oracle.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planSessions } from "../../src/environment/schedule.ts";
-import { createRng } from "../../src/random.ts";
+import { createRng } from "../../src/core/random.ts";
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `a${i}`);
 

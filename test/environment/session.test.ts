@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Agent, Observation, RoundResult } from "../../agents/agent.ts";
 import { playSession, settle } from "../../src/environment/session.ts";
-import type { EventBody } from "../../src/events.ts";
+import type { EventBody } from "../../src/core/events.ts";
 import type { PresentedItem } from "../../src/games/game.ts";
 import { BudgetExhaustedError } from "../../src/models/gateway-types.ts";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { gameItems, planTrial, roundsPerTrial } from "../../src/games/plan.ts";
 import { dictatorOptions } from "../../src/games/dictator.ts";
-import { createRng } from "../../src/random.ts";
-import { SLIDER_ITEMS } from "../../analysis/instrument.ts";
+import { createRng } from "../../src/core/random.ts";
+import { SLIDER_ITEMS } from "../../src/core/instrument.ts";
 import { Game } from "../../src/scenario/schema.ts";
 
 const slider = (over: Record<string, unknown> = {}) => Game.parse({ type: "svo-slider", ...over });

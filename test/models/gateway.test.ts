@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { EventBody, EventOf } from "../../src/events.ts";
+import type { EventBody, EventOf } from "../../src/core/events.ts";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {

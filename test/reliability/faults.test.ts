@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EventOf } from "../../src/events.ts";
-import { createRng } from "../../src/random.ts";
+import type { EventOf } from "../../src/core/events.ts";
+import { createRng } from "../../src/core/random.ts";
 import { hvae, outcomes, readLog } from "../support/hvae-process.ts";
 import { offeredLabels, startOpenAiServer, type Behaviour, type FakeOpenAi, type RecordedRequest } from "../support/openai-server.ts";
 

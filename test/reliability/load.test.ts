@@ -8,7 +8,7 @@ import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { EventOf } from "../../src/events.ts";
+import type { EventOf } from "../../src/core/events.ts";
 import { BIN, ROOT } from "../support/hvae-process.ts";
 
 const RSS_BOUND_MB = 400;

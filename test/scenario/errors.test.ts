@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { loadScenario, parseScenarioText } from "../../src/scenario/load.ts";
 import { ScenarioError, type Problem } from "../../src/scenario/errors.ts";
-import { InputError } from "../../src/cli/errors.ts";
+import { InputError } from "../../src/core/errors.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/scenarios/${name}`, import.meta.url));
 

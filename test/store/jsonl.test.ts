@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lastValueFrom, toArray } from "rxjs";
 import { describe, expect, it } from "vitest";
-import type { HvaeEvent } from "../../src/events.ts";
+import type { HvaeEvent } from "../../src/core/events.ts";
 import { readEvents, type TornLine } from "../../src/store/jsonl-reader.ts";
 import { openJsonlWriter } from "../../src/store/jsonl-writer.ts";
 import { truncateTornTail } from "../../src/store/resume.ts";

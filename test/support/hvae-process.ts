@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { EventOf, HvaeEvent } from "../../src/events.ts";
+import type { EventOf, HvaeEvent } from "../../src/core/events.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 export const BIN = join(ROOT, "bin", "hvae");

@@ -11,7 +11,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createRng } from "../../src/random.ts";
+import { createRng } from "../../src/core/random.ts";
 
 /** What the server does with one request. */
 export type Behaviour =

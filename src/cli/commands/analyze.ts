@@ -13,7 +13,7 @@ import { formatSummary } from "../../../analysis/report/terminal.ts";
 import { eventsPath } from "../../store/run-dir.ts";
 import { readEvents } from "../../store/jsonl-reader.ts";
 import { parseFlags } from "../args.ts";
-import { InputError } from "../errors.ts";
+import { InputError } from "../../core/errors.ts";
 
 const USAGE = "hvae analyze <runDir> [--json]";
 

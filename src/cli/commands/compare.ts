@@ -9,7 +9,7 @@ import { analyzeRun } from "./analyze.ts";
 import { fmt, fmtCI } from "../../../analysis/report/tables.ts";
 import { textTable } from "../../../analysis/report/terminal.ts";
 import { parseFlags } from "../args.ts";
-import { InputError } from "../errors.ts";
+import { InputError } from "../../core/errors.ts";
 
 const USAGE = "hvae compare <runDir> <runDir>… [--json]";
 

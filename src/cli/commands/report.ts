@@ -17,7 +17,7 @@ import { summaryMarkdown } from "../../../analysis/report/markdown.ts";
 import type { Analysis } from "../../../analysis/summary.ts";
 import { readEvents } from "../../store/jsonl-reader.ts";
 import { parseFlags } from "../args.ts";
-import { InputError } from "../errors.ts";
+import { InputError } from "../../core/errors.ts";
 import { runLogPath } from "./analyze.ts";
 
 const USAGE = "hvae report <runDir> [--out DIR]";

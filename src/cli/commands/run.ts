@@ -16,9 +16,9 @@ import type { AgentContext, AgentSpec } from "../../../agents/agent.ts";
 import { createAgent } from "../../../agents/registry.ts";
 import type { RunAccumulator } from "../../../analysis/operators.ts";
 import { planRun, runEnvironment, type ResumeFilter } from "../../environment/environment.ts";
-import type { HvaeEvent, RunStatus } from "../../events.ts";
+import type { HvaeEvent, RunStatus } from "../../core/events.ts";
 import type { ModelGateway } from "../../models/gateway-types.ts";
-import { createRng } from "../../random.ts";
+import { createRng } from "../../core/random.ts";
 import { expandAgents } from "../../scenario/expand.ts";
 import { loadScenario } from "../../scenario/load.ts";
 import { Scenario } from "../../scenario/schema.ts";
@@ -27,7 +27,7 @@ import { collectVersions, writeManifest, type Manifest } from "../../store/manif
 import { loadResume } from "../../store/resume.ts";
 import { createRunDir, eventsPath } from "../../store/run-dir.ts";
 import { intFlag, numberFlag, parseFlags } from "../args.ts";
-import { InputError } from "../errors.ts";
+import { InputError } from "../../core/errors.ts";
 import { createProgress } from "../progress.ts";
 
 const USAGE =

@@ -7,7 +7,7 @@
  * hvae score answers.csv --json > scores.json
  */
 import { parseFlags } from "../args.ts";
-import { InputError } from "../errors.ts";
+import { InputError } from "../../core/errors.ts";
 import { formatProblem, readAnswerBatches, type AnswerProblem } from "../../../analysis/answers.ts";
 import { CATEGORIES, scoreResponse, type Category } from "../../../analysis/svo.ts";
 

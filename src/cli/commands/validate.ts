@@ -7,7 +7,7 @@
  * ok: demo — 8 agents, 3360 decisions planned
  */
 import { parseFlags } from "../args.ts";
-import { InputError } from "../errors.ts";
+import { InputError } from "../../core/errors.ts";
 import { loadScenario } from "../../scenario/load.ts";
 import { expandAgents } from "../../scenario/expand.ts";
 import { planRun } from "../../environment/environment.ts";

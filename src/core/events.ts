@@ -7,6 +7,7 @@
  * if (ev.type === "decision.made") console.log(ev.agentId, ev.option);
  */
 import { z } from "zod";
+import { CATEGORIES } from "./values.ts";
 
 const base = {
   runId: z.string(),
@@ -17,10 +18,7 @@ const base = {
 };
 
 /** A value target as written in the scenario: a category name or an angle in degrees. */
-export const ValueSpec = z.union([
-  z.enum(["altruistic", "prosocial", "individualistic", "competitive"]),
-  z.number(),
-]);
+export const ValueSpec = z.union([z.enum(CATEGORIES), z.number()]);
 export type ValueSpec = z.infer<typeof ValueSpec>;
 
 /** What analysis needs to know about each agent, recorded once in `run.started`. */
