@@ -143,6 +143,14 @@ export interface Game {
   outcomes(move: Move, beliefDeg: number): readonly (readonly number[])[];
   /** Rebuilds a move from what the log records of it (item id, role, member and facts). */
   restore(itemId: string, role: string | null, member: number, facts: Readonly<Record<string, Fact>>): Move;
+  /**
+   * The game's own prompt templates for LLM agents (name → default text and the `{{vars}}` it
+   * may use), replaceable per scenario under `prompts.templates` like the slider's; `{}` for games
+   * that use the two-person item templates of agents/prompts/templates.ts.
+   */
+  readonly templates: Readonly<Record<string, { readonly vars: readonly string[]; readonly text: string }>>;
+  /** Values for the game's template variables for one move, its options as presented included. */
+  promptVars(move: Move, presented: readonly { readonly label: string; readonly option: MoveOption }[]): Readonly<Record<string, string | number>>;
 }
 
 /** A game type, registered by name. */
