@@ -13,6 +13,7 @@ const COMMANDS: Record<string, Command> = {
   score: { summary: "score SVO Slider answers from a CSV or JSON file", load: () => import("./commands/score.ts") },
   analyze: { summary: "per-agent angles, categories and value rationality of a run", load: () => import("./commands/analyze.ts") },
   report: { summary: "write an HTML report with charts, summary.md and CSVs for a run", load: () => import("./commands/report.ts") },
+  transcript: { summary: "the conversation behind one decision: hvae transcript <runDir> <decisionId> [--json]", load: () => import("./commands/transcript.ts") },
   compare: { summary: "one table across several runs", load: () => import("./commands/compare.ts") },
 };
 

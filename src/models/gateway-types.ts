@@ -29,6 +29,39 @@ export interface GatewayOptions {
   maxRetryTimeMs?: number;
   /** Base of the exponential backoff, ms (default 500; tests use less). */
   retryBaseMs?: number;
+  /** Receives one record per call (the transcript store in src/store/transcripts.ts); null/absent = none. */
+  transcripts?: TranscriptSink | null;
+}
+
+/**
+ * One model call as sent and answered: what the transcript store keeps. The request is exactly
+ * what went to the client (messages, response format, parameters); no key or header is in it.
+ */
+export interface TranscriptRecord {
+  readonly request: ChatRequest;
+  readonly endpoint: string;
+  readonly model: string;
+  /** The strict json_schema response format sent, or null for a text answer. */
+  readonly format: { type: "json_schema"; json_schema: { name: string; schema: Record<string, unknown>; strict: true } } | null;
+  /** Null when the call failed (then `error` says why). */
+  readonly response: {
+    content: string;
+    refusal: string | null;
+    /** Null when unknown (a cached answer; the cache keeps no finish reason). */
+    finishReason: string | null;
+    inputTokens: number;
+    outputTokens: number;
+  } | null;
+  readonly cached: boolean;
+  readonly error: string | null;
+  readonly attempts: number;
+  readonly latencyMs: number;
+  readonly costUsd: number;
+}
+
+/** Where the gateway hands its transcript records (it never writes files itself). */
+export interface TranscriptSink {
+  record(rec: TranscriptRecord): void;
 }
 
 export interface ChatParams {

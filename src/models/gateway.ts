@@ -26,13 +26,14 @@ import {
   type ChatResult,
   type GatewayOptions,
   type ModelGateway,
+  type TranscriptRecord,
 } from "./gateway-types.ts";
 import { resolveModelRef, type ResolvedModel } from "./model-ref.ts";
 import { createLimiter, type Limiter } from "./rate-limit.ts";
 import { withRetry } from "./retry.ts";
 
 export { BudgetExhaustedError, EndpointUnusableError, isRunStop, ModelCallError } from "./gateway-types.ts";
-export type { ChatRequest, ChatResult, GatewayOptions, ModelGateway } from "./gateway-types.ts";
+export type { ChatRequest, ChatResult, GatewayOptions, ModelGateway, TranscriptRecord, TranscriptSink } from "./gateway-types.ts";
 
 type ModelCallBody = EventBody<EventOf<"model.call">>;
 
@@ -98,7 +99,15 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
   // Set by the first call that shows an endpoint cannot serve the run; every later call stops.
   let unusable: string | null = null;
 
-  function report(req: ChatRequest, m: ResolvedModel, fields: Partial<ModelCallBody>) {
+  /** The one place a call is reported: a `model.call` body, and its transcript record to the sink. */
+  function report(req: ChatRequest, m: ResolvedModel, fields: Partial<ModelCallBody>, response: TranscriptRecord["response"] = null) {
+    if (opts.transcripts) {
+      opts.transcripts.record({
+        request: req, endpoint: m.endpointName, model: m.model, format: req.schema ? formatFor(req.schema) : null,
+        response: response && { content: response.content, refusal: response.refusal, finishReason: response.finishReason ?? null, inputTokens: response.inputTokens, outputTokens: response.outputTokens },
+        cached: fields.cached ?? false, error: fields.error ?? null, attempts: fields.attempts ?? 0, latencyMs: fields.latencyMs ?? 0, costUsd: fields.costUsd ?? 0,
+      });
+    }
     calls$.next({
       type: "model.call",
       decisionId: req.decisionId,
@@ -149,7 +158,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
     if (hit) {
       totals.calls++;
       totals.cacheHits++;
-      report(req, m, { cached: true, inputTokens: hit.inputTokens, outputTokens: hit.outputTokens, latencyMs: performance.now() - t0 });
+      report(req, m, { cached: true, inputTokens: hit.inputTokens, outputTokens: hit.outputTokens, latencyMs: performance.now() - t0 }, { ...hit, finishReason: null });
       return answer(hit, req, true, 0);
     }
     if (unusable) {
@@ -208,7 +217,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
         costUsd: cost,
         latencyMs: performance.now() - t0,
         attempts,
-      });
+      }, value);
       return answer(stored, req, false, cost);
     } catch (err) {
       const message = redact(err instanceof Error ? err.message : String(err));

@@ -42,3 +42,6 @@ export function createRunDir(out: string, name: string, resolved: unknown, date:
     }
   }
 }
+
+export const TRANSCRIPTS_FILE = "transcripts.jsonl";
+export const transcriptsPath = (dir: string) => join(dir, TRANSCRIPTS_FILE);

@@ -17,7 +17,7 @@ import { createAgent } from "../../../agents/registry.ts";
 import type { RunAccumulator } from "../../../analysis/operators.ts";
 import { planRun, runEnvironment, type ResumeFilter } from "../../environment/environment.ts";
 import type { HvaeEvent, RunStatus } from "../../core/events.ts";
-import type { ModelGateway } from "../../models/gateway-types.ts";
+import type { ModelGateway, TranscriptSink } from "../../models/gateway-types.ts";
 import { createRng } from "../../core/random.ts";
 import { expandAgents } from "../../scenario/expand.ts";
 import { loadScenario } from "../../scenario/load.ts";
@@ -26,6 +26,7 @@ import { openJsonlWriter } from "../../store/jsonl-writer.ts";
 import { collectVersions, writeManifest, type Manifest } from "../../store/manifest.ts";
 import { loadResume } from "../../store/resume.ts";
 import { createRunDir, eventsPath } from "../../store/run-dir.ts";
+import { openTranscriptStore, type TranscriptStore } from "../../store/transcripts.ts";
 import { intFlag, numberFlag, parseFlags } from "../args.ts";
 import { InputError } from "../../core/errors.ts";
 import { createProgress } from "../progress.ts";
@@ -77,7 +78,8 @@ async function newRun(flags: Flags, positionals: string[], argv: string[]): Prom
   };
   const specs = expandAgents(scenario);
   const plan = planRun(scenario, specs.map((s) => s.id));
-  const gateway = await openGateway(scenario, specs, flags);
+  const transcripts = transcriptRelay();
+  const gateway = await openGateway(scenario, specs, flags, transcripts);
   try {
     await preflight(specs, scenario, loaded.dir, gateway);
     const started = new Date();
@@ -98,7 +100,7 @@ async function newRun(flags: Flags, positionals: string[], argv: string[]): Prom
       segments: [{ startedAt: started.toISOString(), endedAt: null, status: "running", argv }],
     };
     writeManifest(dir, manifest);
-    return await execute({ scenario, specs, dir, runId, manifest, gateway, flags, resume: null, recorded: 0, total: plan.plannedDecisions });
+    return await execute({ scenario, specs, dir, runId, manifest, gateway, transcripts, flags, resume: null, recorded: 0, total: plan.plannedDecisions });
   } finally {
     await gateway?.close();
   }
@@ -123,7 +125,8 @@ async function resumeRun(flags: Flags, positionals: string[], argv: string[]): P
     console.log(dir);
     return 0;
   }
-  const gateway = await openGateway(scenario, specs, flags);
+  const transcripts = transcriptRelay();
+  const gateway = await openGateway(scenario, specs, flags, transcripts);
   try {
     await preflight(specs, scenario, state.manifest.scenarioDir, gateway);
     const now = new Date().toISOString();
@@ -144,6 +147,7 @@ async function resumeRun(flags: Flags, positionals: string[], argv: string[]): P
       runId: state.runId,
       manifest,
       gateway,
+      transcripts,
       flags,
       resume: state.filter,
       recorded: state.recorded,
@@ -162,6 +166,7 @@ interface Execution {
   runId: string;
   manifest: Manifest;
   gateway: ModelGateway | null;
+  transcripts: TranscriptRelay;
   flags: Flags;
   resume: ResumeFilter | null;
   recorded: number;
@@ -172,6 +177,13 @@ interface Execution {
 async function execute(x: Execution): Promise<number> {
   const scenarioDir = x.scenarioDir ?? x.manifest.scenarioDir;
   const writer = openJsonlWriter(eventsPath(x.dir));
+  // Only runs that call models have transcripts; their absence tells the viewer why panes are empty.
+  const store = x.gateway ? openTranscriptStore(x.dir, { resume: x.resume !== null }) : null;
+  x.transcripts.attach(store);
+  const closeStores = () => {
+    store?.close();
+    writer.close();
+  };
   const progress = createProgress({ total: x.total, done: x.recorded, quiet: x.flags.quiet });
   const live = new Subject<HvaeEvent>();
   const { final: analysis } = await attachLiveMetrics(live, progress.setStatus, x.flags["live-metrics"] === true);
@@ -179,7 +191,7 @@ async function execute(x: Execution): Promise<number> {
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) {
-      writer.close();
+      closeStores();
       process.exit(130);
     }
     interrupted = true;
@@ -221,7 +233,7 @@ async function execute(x: Execution): Promise<number> {
     });
   } catch (err) {
     progress.stop();
-    writer.close();
+    closeStores();
     finish("failed");
     throw err;
   } finally {
@@ -229,7 +241,7 @@ async function execute(x: Execution): Promise<number> {
     live.complete();
   }
   progress.stop();
-  writer.close();
+  closeStores();
   finish(status);
 
   if (x.gateway) {
@@ -258,7 +270,7 @@ async function execute(x: Execution): Promise<number> {
 const EXIT_CODES: Record<RunStatus, number> = { completed: 0, "budget-exhausted": 0, interrupted: 130, failed: 3 };
 
 /** Only scenarios with llm agents load the gateway (and with it LangChain and SQLite). */
-async function openGateway(scenario: Scenario, specs: AgentSpec[], flags: Flags): Promise<ModelGateway | null> {
+async function openGateway(scenario: Scenario, specs: AgentSpec[], flags: Flags, transcripts: TranscriptRelay): Promise<ModelGateway | null> {
   if (!specs.some((s) => s.type === "llm")) return null;
   const cachePath = flags["no-cache"] ? null : resolve(process.env.HVAE_CACHE ?? ".hvae/cache.sqlite");
   if (cachePath) mkdirSync(dirname(cachePath), { recursive: true });
@@ -270,7 +282,19 @@ async function openGateway(scenario: Scenario, specs: AgentSpec[], flags: Flags)
     refreshCache: flags["refresh-cache"] === true,
     maxCostUsd: numberFlag("max-cost", flags["max-cost"]) ?? null,
     env: process.env,
+    transcripts,
   });
+}
+
+type TranscriptRelay = TranscriptSink & { attach(store: TranscriptStore | null): void };
+
+/** The gateway is built (and checked) before the run directory exists; its records go to the store once it is open. */
+function transcriptRelay(): TranscriptRelay {
+  let target: TranscriptStore | null = null;
+  return {
+    record: (rec) => target?.record(rec),
+    attach: (store) => void (target = store),
+  };
 }
 
 /** Builds one agent of each kind before anything is written, so a bad module or model fails fast (exit 2). */
