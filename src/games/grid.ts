@@ -87,7 +87,11 @@ export function checkGrid(ctx: Issues, path: string, step: number, total: number
   }
 }
 
-/** Numbers as the prompts write them: 12.5, 30, never 30.000000000000004. */
+/**
+ * Numbers as prompts and messages write them: 12.5, 0.125, 30 (never 30.000000000000004), and
+ * repeating fractions to two decimals (1.6/3 → 0.53).
+ */
 export function num(x: number): string {
-  return String(clean(x));
+  const r = clean(x);
+  return Math.abs(r * 1e4 - Math.round(r * 1e4)) < 1e-6 ? String(r) : r.toFixed(2);
 }
