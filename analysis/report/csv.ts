@@ -26,16 +26,25 @@ export function csvLine(cells: readonly Cell[]): string {
 
 export const DECISION_COLUMNS = [
   "seq", "decisionId", "sessionId", "agentId", "partnerId", "trial", "round", "itemId",
-  "valid", "option", "self", "other", "label", "reason",
+  "valid", "option", "self", "other", "label", "reason", "presented", "raw",
 ] as const;
 
-/** The decisions.csv row of a decision event, or null for other events. */
-export function decisionRow(ev: HvaeEvent): string | null {
+/** "A=3 B=1 C=2 …": each label in the order shown, with the canonical option it stood for. */
+export function presentedText(presented: readonly (readonly [string, number])[] | undefined): string | null {
+  return presented ? presented.map(([label, option]) => `${label}=${option}`).join(" ") : null;
+}
+
+/**
+ * The decisions.csv row of a decision event, or null for other events. `presented` comes from
+ * the decision's request event; `raw` is the model's last answer (the invalid event's own raw
+ * text, else the transcript's), null for agents that make no model calls.
+ */
+export function decisionRow(ev: HvaeEvent, presented: string | null = null, raw: string | null = null): string | null {
   if (ev.type === "decision.made") {
-    return csvLine([ev.seq, ev.decisionId, ev.sessionId, ev.agentId, ev.partnerId, ev.trial, ev.round, ev.itemId, true, ev.option, ev.self, ev.other, ev.label, ev.reason]);
+    return csvLine([ev.seq, ev.decisionId, ev.sessionId, ev.agentId, ev.partnerId, ev.trial, ev.round, ev.itemId, true, ev.option, ev.self, ev.other, ev.label, ev.reason, presented, raw]);
   }
   if (ev.type === "decision.invalid") {
-    return csvLine([ev.seq, ev.decisionId, ev.sessionId, ev.agentId, ev.partnerId, ev.trial, ev.round, ev.itemId, false, null, null, null, null, ev.reason]);
+    return csvLine([ev.seq, ev.decisionId, ev.sessionId, ev.agentId, ev.partnerId, ev.trial, ev.round, ev.itemId, false, null, null, null, null, ev.reason, presented, ev.raw]);
   }
   return null;
 }
@@ -47,18 +56,28 @@ export interface DecisionsCsvWriter {
 
 /**
  * A decisions.csv writer with a bounded buffer: rows are flushed synchronously every ~1 MB, so
- * a fast reader never piles up unwritten rows in memory.
+ * a fast reader never piles up unwritten rows in memory. `rawAnswer` looks up a made decision's
+ * raw model answer (from the transcripts), when there are any.
  */
-export function openDecisionsCsv(path: string): DecisionsCsvWriter {
+export function openDecisionsCsv(path: string, rawAnswer: (decisionId: string) => string | null = () => null): DecisionsCsvWriter {
   const fd = openSync(path, "w");
   let buf = csvLine([...DECISION_COLUMNS]);
+  // Requests wait here for their decision (a handful are in flight at any point of the log).
+  const shown = new Map<string, string | null>();
   const flush = () => {
     if (buf) writeSync(fd, buf);
     buf = "";
   };
   return {
     write(ev) {
-      const row = decisionRow(ev);
+      if (ev.type === "decision.requested") {
+        shown.set(ev.decisionId, presentedText(ev.presented));
+        return;
+      }
+      if (ev.type !== "decision.made" && ev.type !== "decision.invalid") return;
+      const presented = shown.get(ev.decisionId) ?? null;
+      shown.delete(ev.decisionId);
+      const row = decisionRow(ev, presented, ev.type === "decision.made" ? rawAnswer(ev.decisionId) : null);
       if (row === null) return;
       buf += row;
       if (buf.length > 1 << 20) flush();

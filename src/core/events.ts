@@ -88,6 +88,11 @@ export const DecisionRequested = z.object({
   ...base,
   type: z.literal("decision.requested"),
   ...decisionKey,
+  /**
+   * The options as the agent saw them, in presented order: [label, 1-based canonical option].
+   * Absent in logs written before it existed.
+   */
+  presented: z.array(z.tuple([z.string(), z.number().int().positive()])).optional(),
 });
 
 export const DecisionMade = z.object({

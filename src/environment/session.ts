@@ -98,7 +98,8 @@ export async function playSession(input: SessionInput): Promise<SessionOutcome> 
       round,
       itemId,
     }));
-    for (let i = 0; i < n; i++) events.push({ type: "decision.requested", ...keys[i] });
+    const shown = presented.order.map((k, pos): [string, number] => [presented.labels[pos], k + 1]);
+    for (let i = 0; i < n; i++) events.push({ type: "decision.requested", ...keys[i], presented: shown });
     // Simultaneous: every agent is asked before any answer is awaited.
     const pending = agents.map((agent, i) =>
       ask(agent, {

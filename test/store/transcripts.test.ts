@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../src/models/gateway-types.ts";
+import { parseCsv } from "../../analysis/report/csv.ts";
 import { openTranscripts } from "../../src/store/transcript-reader.ts";
 import { openTranscriptStore, type CallLine } from "../../src/store/transcripts.ts";
 import { hvae, readLog } from "../support/hvae-process.ts";
@@ -85,7 +86,7 @@ describe("transcripts of an llm run", () => {
     for (const d of decisions) {
       const t = { agentId: d.agentId, calls: index.forDecision((d as { decisionId: string }).decisionId) };
       expect(t.calls[0].agentId).toBe(t.agentId);
-      for (const c of t.calls) seen.push(JSON.stringify([c.messages, c.response.content]));
+      for (const c of t.calls) seen.push(JSON.stringify([c.messages, c.response!.content]));
       if ((d as { round: number }).round === 0) expect(t.calls[0].purpose).toBe("describe");
       if (d.agentId === "b" && d.round === 0) expect(t.calls.map((c) => c.purpose)).toEqual(["describe", "decide", "repair"]);
     }
@@ -118,6 +119,30 @@ describe("transcripts of an llm run", () => {
     const noDir = await hvae(["transcript", join(dir, "missing"), "x"]);
     expect(noDir.code).toBe(2);
     expect(noDir.stderr).toMatch(/no such run directory/);
+  }, 60_000);
+
+  it("hvae report exports the raw answers and presented labels in decisions.csv, and transcripts.jsonl", async () => {
+    const out = join(dir, "report");
+    const r = await hvae(["report", runDir, "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = parseCsv(readFileSync(join(out, "decisions.csv"), "utf8"));
+    const [head, ...body] = rows;
+    const col = (name: string) => head.indexOf(name);
+    expect(body).toHaveLength(24);
+    for (const row of body) {
+      // Shuffled options: nine labels, each with the canonical option it stood for, all options once.
+      const shown = row[col("presented")].split(" ").map((p) => p.split("="));
+      expect(shown.map(([l]) => l)).toEqual(["A", "B", "C", "D", "E", "F", "G", "H", "I"]);
+      expect(shown.map(([, o]) => Number(o)).sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      if (row[col("valid")] === "true") {
+        expect(row[col("raw")]).toMatch(/^[A-I]: it is fair enough$/);
+        const label = row[col("label")];
+        expect(shown.find(([l]) => l === label)![1]).toBe(row[col("option")]);
+      }
+    }
+    const lines = readFileSync(join(out, "transcripts.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(server.count());
+    expect(lines[0]).toMatchObject({ purpose: "describe", messages: [{ role: "user" }], cached: false });
   }, 60_000);
 
   it("a re-run answered from the cache records its calls as cached", async () => {

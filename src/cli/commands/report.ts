@@ -1,12 +1,13 @@
 /**
  * `hvae report <runDir> [--out DIR]`: writes report.html (self-contained, charts as inline SVG),
- * summary.md, decisions.csv, trajectories.csv and agents.csv to DIR (default <runDir>/report).
+ * summary.md, decisions.csv, trajectories.csv and agents.csv to DIR (default <runDir>/report), and
+ * transcripts.jsonl (one line per model call, messages resolved) when the run has transcripts.
  * One streaming pass over the log feeds both the analysis and decisions.csv.
  *
  * @example
  * // hvae report runs/demo-20250101T120000Z-3fa9c2 --out /tmp/demo-report
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { lastValueFrom, tap } from "rxjs";
 import { analyze } from "../../../analysis/operators.ts";
@@ -16,6 +17,8 @@ import { reportHtml } from "../../../analysis/report/html.ts";
 import { summaryMarkdown } from "../../../analysis/report/markdown.ts";
 import type { Analysis } from "../../../analysis/summary.ts";
 import { readEvents } from "../../store/jsonl-reader.ts";
+import { openTranscripts, type TranscriptIndex } from "../../store/transcript-reader.ts";
+import { callJson } from "./transcript.ts";
 import { parseFlags } from "../args.ts";
 import { InputError } from "../../core/errors.ts";
 import { runLogPath } from "./analyze.ts";
@@ -24,6 +27,8 @@ const USAGE = "hvae report <runDir> [--out DIR]";
 
 /** The files a report directory holds. */
 export const REPORT_FILES = ["report.html", "summary.md", "decisions.csv", "trajectories.csv", "agents.csv"] as const;
+/** Written too when the run has transcripts: one line per model call, messages resolved. */
+export const TRANSCRIPTS_EXPORT = "transcripts.jsonl";
 
 /**
  * Writes the report of a run and returns the analysis it drew.
@@ -34,7 +39,12 @@ export const REPORT_FILES = ["report.html", "summary.md", "decisions.csv", "traj
 export async function writeReport(runDir: string, outDir: string): Promise<Analysis> {
   const path = runLogPath(runDir);
   mkdirSync(outDir, { recursive: true });
-  const decisions = openDecisionsCsv(join(outDir, "decisions.csv"));
+  const transcripts = openTranscripts(runDir);
+  const rawAnswer = (id: string) => {
+    const last = transcripts?.forDecision(id).at(-1);
+    return last?.response ? (last.response.refusal !== null ? `[refusal] ${last.response.refusal}` : last.response.content) : null;
+  };
+  const decisions = openDecisionsCsv(join(outDir, "decisions.csv"), rawAnswer);
   let analysis: Analysis;
   try {
     analysis = await lastValueFrom(readEvents(path).pipe(tap((ev) => decisions.write(ev)), analyze()));
@@ -46,12 +56,37 @@ export async function writeReport(runDir: string, outDir: string): Promise<Analy
   } finally {
     decisions.close();
   }
+  if (transcripts) {
+    exportTranscripts(transcripts, join(outDir, TRANSCRIPTS_EXPORT));
+    transcripts.close();
+  }
   const charts = await renderCharts(analysis);
   writeFileSync(join(outDir, "report.html"), reportHtml(analysis, charts));
   writeFileSync(join(outDir, "summary.md"), summaryMarkdown(analysis.summary));
   writeFileSync(join(outDir, "trajectories.csv"), trajectoriesCsv(analysis));
   writeFileSync(join(outDir, "agents.csv"), agentsCsv(analysis.summary));
   return analysis;
+}
+
+/**
+ * transcripts.jsonl for pandas or R: one JSON object per call with its messages resolved
+ * (`pd.read_json(path, lines=True)`), written in bounded batches.
+ */
+export function exportTranscripts(t: TranscriptIndex, path: string): void {
+  const fd = openSync(path, "w");
+  let buf = "";
+  try {
+    t.each((c) => {
+      buf += JSON.stringify({ decisionId: c.decisionId, agentId: c.agentId, trial: c.trial, round: c.round, ...callJson(c) }) + "\n";
+      if (buf.length > 1 << 20) {
+        writeSync(fd, buf);
+        buf = "";
+      }
+    });
+    if (buf) writeSync(fd, buf);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export async function run(argv: string[]): Promise<number> {
