@@ -18,14 +18,28 @@ import { groupUtilities } from "./utility.ts";
 import type { Fact } from "./contract.ts";
 import { clean } from "./grid.ts";
 
-/** The state's record of the last round's choices (null: none yet) as a fact. */
-export function previousFact(previous: readonly (number | null)[] | null): number[] | null {
-  return previous === null ? null : previous.map((o) => (o === null ? -1 : o));
+// Facts arrays this module made from a state, and the choices they stand for: every member of a
+// group is asked with the same state, and reading them back needs no checks.
+const factOf = new WeakMap<readonly (number | null)[], readonly number[]>();
+const choicesOf = new WeakMap<readonly number[], readonly (number | null)[]>();
+
+/** The state's record of the last round's choices (null: none yet) as a fact (made once per state). */
+export function previousFact(previous: readonly (number | null)[] | null): readonly number[] | null {
+  if (previous === null) return null;
+  let fact = factOf.get(previous);
+  if (!fact) {
+    fact = Object.freeze(previous.map((o) => (o === null ? -1 : o)));
+    factOf.set(previous, fact);
+    choicesOf.set(fact, previous);
+  }
+  return fact;
 }
 
 /** Reads and checks `facts.previous` (restore): canonical options or −1, one per member, or null. */
-export function readPrevious(fact: Fact | undefined, groupSize: number, optionCount: number, where: string): (number | null)[] | null {
+export function readPrevious(fact: Fact | undefined, groupSize: number, optionCount: number, where: string): readonly (number | null)[] | null {
   if (fact === null || fact === undefined) return null;
+  const known = choicesOf.get(fact as readonly number[]);
+  if (known && known.length === groupSize) return known;
   if (!Array.isArray(fact) || fact.length !== groupSize || !fact.every((o) => typeof o === "number" && Number.isInteger(o) && o >= -1 && o < optionCount)) {
     throw new Error(`${where}: facts.previous must be null or ${groupSize} option indices (−1 for none), got ${JSON.stringify(fact)}`);
   }

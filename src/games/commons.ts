@@ -179,7 +179,7 @@ export function createCommons(spec: CommonsSpec): Game {
     return f;
   };
 
-  const moveOf = (member: number, round: number, stock: number, previous: (number | null)[] | null): Move => ({
+  const moveOf = (member: number, round: number, stock: number, previous: readonly (number | null)[] | null): Move => ({
     itemId: "harvest",
     member,
     role: null,

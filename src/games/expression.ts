@@ -190,7 +190,7 @@ export function createExpression(spec: ExpressionSpec): Game {
   };
   const payAll = (profile: readonly number[], round: number) => profile.map((_, i) => pay(profile, i, round));
 
-  const moveOf = (member: number, round: number, previous: (number | null)[] | null): Move => ({
+  const moveOf = (member: number, round: number, previous: readonly (number | null)[] | null): Move => ({
     itemId: "choose",
     member,
     role: null,

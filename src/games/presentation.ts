@@ -17,9 +17,15 @@ export function shuffleSeed(shuffleOptions: boolean, rng: Rng): number | null {
   return shuffleOptions ? rng.int(0x7fffffff) : null;
 }
 
+// Canonical orders by option count, built once: every decision of an unshuffled game asks for one.
+const IDENTITY: (readonly number[])[] = [];
+function identityOf(n: number): readonly number[] {
+  return (IDENTITY[n] ??= Object.freeze(Array.from({ length: n }, (_, k) => k)));
+}
+
 /** Presented position p shows canonical option order[p]. */
-export function presentationOrder(state: GameState, round: number, move: Move): number[] {
-  const identity = move.options.map((_, k) => k);
+export function presentationOrder(state: GameState, round: number, move: Move): readonly number[] {
+  const identity = identityOf(move.options.length);
   const seed = state.shuffle;
   if (typeof seed !== "number") return identity;
   return createRng(hashSeed(seed, round, move.member, move.itemId)).shuffle(identity);

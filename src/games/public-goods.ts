@@ -69,7 +69,7 @@ export function createPublicGoods(spec: PublicGoodsSpec): Game {
   }));
   const where = "public-goods";
 
-  const moveOf = (member: number, round: number, previous: (number | null)[] | null): Move => ({
+  const moveOf = (member: number, round: number, previous: readonly (number | null)[] | null): Move => ({
     itemId: "contribute",
     member,
     role: null,
@@ -96,7 +96,7 @@ export function createPublicGoods(spec: PublicGoodsSpec): Game {
 
     start: (rng) => ({ previous: null, shuffle: shuffleSeed(spec.shuffleOptions, rng) }),
     stages: () => [Array.from({ length: n }, (_, i) => i)],
-    move: (state, round, member) => moveOf(member, round, state.previous as (number | null)[] | null),
+    move: (state, round, member) => moveOf(member, round, state.previous as readonly (number | null)[] | null),
     presentation: presentationOrder,
 
     settle(state: GameState, _round: number, played: readonly Played[]) {
@@ -113,16 +113,26 @@ export function createPublicGoods(spec: PublicGoodsSpec): Game {
     },
 
     outcomes(move) {
+      // Linear payoffs: with B the others' believed total, option c pays the mover E − c + m(c + B)/N
+      // and each other j E − b_j + m(c + B)/N (b_j its believed contribution).
       const previous = readPrevious(move.facts.previous, n, options.length, where);
-      const believed = Array.from({ length: n }, (_, j) => {
-        const o = previous?.[j];
-        return o === null || o === undefined ? mean : contributions[o];
-      });
-      return contributions.map((c) => {
-        const profile = believed.slice();
-        profile[move.member] = c;
-        return payoffs(profile);
-      });
+      const i = move.member;
+      const believed = new Array<number>(n);
+      let others = 0;
+      for (let j = 0; j < n; j++) {
+        const o = previous === null ? null : previous[j];
+        believed[j] = o === null || o === undefined ? mean : contributions[o];
+        if (j !== i) others += believed[j];
+      }
+      const out = new Array<number[]>(contributions.length);
+      for (let k = 0; k < contributions.length; k++) {
+        const c = contributions[k];
+        const share = (m * (c + others)) / n;
+        const row = new Array<number>(n);
+        for (let j = 0; j < n; j++) row[j] = j === i ? E - c + share : E - believed[j] + share;
+        out[k] = row;
+      }
+      return out;
     },
 
     restore(itemId, role, member, facts) {
