@@ -15,7 +15,8 @@ export interface LiveGroupMetric {
   /** Scored trajectories so far. */
   readonly n: number;
   readonly vr: number;
-  readonly vrCC: number;
+  /** Null when chance is 1 (no decision so far told good from bad behaviour). */
+  readonly vrCC: number | null;
 }
 
 export interface LiveUpdate {
@@ -71,7 +72,7 @@ export function liveStatus(u: LiveUpdate): string {
 
 /** One line for `--live-metrics`: counts, then VR and VR_cc per value group. */
 export function liveLine(u: LiveUpdate): string {
-  const groups = u.groups.map((g) => `${g.value}: VR ${g.vr.toFixed(3)} cc ${g.vrCC.toFixed(3)} (n=${g.n})`);
+  const groups = u.groups.map((g) => `${g.value}: VR ${g.vr.toFixed(3)} cc ${g.vrCC === null ? "–" : g.vrCC.toFixed(3)} (n=${g.n})`);
   const invalid = u.decisions ? ((100 * u.invalidDecisions) / u.decisions).toFixed(1) : "0.0";
   return [
     `metrics: ${u.trajectories} trajectories, ${u.decisions} decisions, ${invalid}% invalid, $${u.costUsd.toFixed(4)}`,

@@ -11,13 +11,20 @@
  */
 import { defer, filter, last, map, mergeMap, type Observable, type OperatorFunction } from "rxjs";
 import type { AgentInfo, EventOf, HvaeEvent } from "../src/core/events.ts";
-import { estimateLogit } from "./estimator.ts";
+import type { Fact, Game, Move } from "../src/games/contract.ts";
+import { valueAngle } from "../src/core/values.ts";
+import { allocationGame } from "./allocation-game.ts";
+import { choiceVR, moveScore, type MoveScore } from "./choice-vr.ts";
 import { angleFromMeans, categorize, type Category } from "./svo.ts";
 import { chanceBaseline, chanceCorrected, inTargetCategory, valueRationality } from "./value-rationality.ts";
-import { targetLabel, type ValueTarget } from "./value-target.ts";
+import { targetKey, targetLabel, type ValueTarget } from "./value-target.ts";
 
-/** How angles are measured: the slider formula on primary items, or the logit MLE (METHOD §7). */
-export type AngleMethod = "slider" | "logit";
+/**
+ * How behaviour is scored (docs/METHOD.md): the slider formula on the primary items (§3–4), or
+ * on the game's own choices (§8–10: ideal options per decision, VR on the game's terms, the
+ * utility angle as a set, a point only when identified).
+ */
+export type AngleMethod = "slider" | "choices";
 
 /** One agent's pass through one session, scored. */
 export interface TrajectoryRecord {
@@ -34,6 +41,8 @@ export interface TrajectoryRecord {
   readonly angle: number | null;
   readonly category: Category | null;
   readonly vr: number | null;
+  /** This trajectory's chance VR: a uniform random chooser on the same moves (null when unscored). */
+  readonly chance: number | null;
   readonly inCategory: boolean | null;
 }
 
@@ -47,7 +56,7 @@ export interface AgentTally {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
-  /** Logit games only: choice counts per partner-value key → item index → option counts. */
+  /** Choices games only: choice counts per partner-value key → move index → option counts. */
   readonly choiceCounts: Map<string, Map<number, Float64Array>>;
 }
 
@@ -63,8 +72,11 @@ interface OpenTrajectory {
   primaryInvalid: number;
   sumSelf: number;
   sumOther: number;
-  /** Logit games: (item index, 0-based option) pairs, bounded by the rounds of one trial. */
-  readonly choices: number[];
+  /** Choices games: valid choices and the sums of their distances (choice-vr.ts). */
+  choices: number;
+  distance: number;
+  dMax: number;
+  chanceDistance: number;
 }
 
 export interface RunInfo {
@@ -84,22 +96,24 @@ export interface LiveGroup {
   readonly value: string;
   n: number;
   vrSum: number;
-  chance: number;
+  chanceSum: number;
 }
 
 /** The whole analysis state; one per subscription, mutated in place by {@link foldEvent}. */
 export interface RunAccumulator {
+  readonly resolveGame: GameResolver | null;
   run: RunInfo | null;
   status: string | null;
   readonly agents: Map<string, AgentTally>;
   readonly items: Map<string, { index: number; primary: boolean; options: readonly { self: number; other: number }[] }>;
-  itemList: { options: readonly { self: number; other: number }[] }[];
   primaryCount: number;
-  /**
-   * Logit games: false when every item's options lie on one line direction (e.g. constant-sum
-   * dictator splits), where only the self-vs-other trade-off is identified, not θ.
-   */
-  identifiable: boolean;
+  /** The run's game, rebuilt from run.started (choices games score decisions against it). */
+  game: Game | null;
+  /** Choices games: each distinct move seen (item, role, member, facts) → its index in moveList. */
+  readonly moveIndex: Map<string, number>;
+  readonly moveList: Move[];
+  /** Choices games: a move's scoring against one target, keyed `${move index}|${target key}`. */
+  readonly scores: Map<string, MoveScore>;
   readonly open: Map<string, OpenTrajectory>;
   readonly trajectories: TrajectoryRecord[];
   readonly live: Map<string, LiveGroup>;
@@ -117,16 +131,30 @@ export interface RunAccumulator {
   lastClosed: TrajectoryRecord[];
 }
 
+/**
+ * Builds the run's game from its run.started event (null: use the two-person items it records).
+ * Tests and user game modules pass one; the default rebuilds two-person item games.
+ */
+export type GameResolver = (ev: EventOf<"run.started">) => Game | null;
+
+/** Options of the analysis operators. */
+export interface AnalysisOptions {
+  readonly resolveGame?: GameResolver;
+}
+
 /** A fresh, empty accumulator. */
-export function createAccumulator(): RunAccumulator {
+export function createAccumulator(opts: AnalysisOptions = {}): RunAccumulator {
   return {
+    resolveGame: opts.resolveGame ?? null,
     run: null,
     status: null,
     agents: new Map(),
     items: new Map(),
-    itemList: [],
     primaryCount: 0,
-    identifiable: true,
+    game: null,
+    moveIndex: new Map(),
+    moveList: [],
+    scores: new Map(),
     open: new Map(),
     trajectories: [],
     live: new Map(),
@@ -153,6 +181,8 @@ export function partnerValueKey(acc: RunAccumulator, partnerId: string | null): 
 function startRun(acc: RunAccumulator, ev: EventOf<"run.started">): void {
   // A resumed run appends a second run.started; agents and items are the same scenario's.
   if (!acc.run) {
+    const game = acc.resolveGame?.(ev) ?? allocationGame(ev.game, ev.items);
+    acc.game = game;
     acc.run = {
       id: ev.runId,
       scenario: ev.scenario,
@@ -162,7 +192,7 @@ function startRun(acc: RunAccumulator, ev: EventOf<"run.started">): void {
       feedback: ev.feedback,
       plannedDecisions: ev.plannedDecisions,
       plannedSessions: ev.plannedSessions,
-      method: ev.game === "svo-slider" ? "slider" : "logit",
+      method: game.scoring === "slider" ? "slider" : "choices",
     };
   }
   for (const a of ev.agents) {
@@ -182,25 +212,44 @@ function startRun(acc: RunAccumulator, ev: EventOf<"run.started">): void {
   }
   if (acc.items.size === 0) {
     ev.items.forEach((it, index) => acc.items.set(it.id, { index, primary: it.primary, options: it.options }));
-    acc.itemList = ev.items.map((it) => ({ options: it.options }));
     acc.primaryCount = ev.items.filter((it) => it.primary).length;
-    acc.identifiable = spansPlane(ev.items);
   }
 }
 
-/** Whether the option differences within items span two directions (θ identifiable by the logit fit). */
-export function spansPlane(items: readonly { options: readonly { self: number; other: number }[] }[]): boolean {
-  let ref: [number, number] | null = null;
-  for (const it of items) {
-    const o0 = it.options[0];
-    for (const o of it.options) {
-      const d: [number, number] = [o.self - o0.self, o.other - o0.other];
-      if (Math.hypot(d[0], d[1]) < 1e-9) continue;
-      if (!ref) ref = d;
-      else if (Math.abs(ref[0] * d[1] - ref[1] * d[0]) > 1e-6 * Math.hypot(...ref) * Math.hypot(...d)) return true;
+/** What a decision event records of its move beyond the item id (games with roles, groups and facts). */
+interface MoveFields {
+  readonly role?: string | null;
+  readonly member?: number;
+  readonly facts?: Readonly<Record<string, Fact>> | null;
+}
+
+/** The index of a decision's move, restored from the log once per distinct move; -1 when unknown. */
+function moveOf(acc: RunAccumulator, ev: EventOf<"decision.made">): number {
+  const f = ev as unknown as MoveFields;
+  const role = f.role ?? null;
+  const member = f.member ?? 0;
+  const facts = f.facts ?? {};
+  const key = role === null && member === 0 && f.facts == null ? ev.itemId : `${ev.itemId}\u0000${role}\u0000${member}\u0000${JSON.stringify(facts)}`;
+  let index = acc.moveIndex.get(key);
+  if (index === undefined) {
+    try {
+      const move = acc.game!.restore(ev.itemId, role, member, facts);
+      index = acc.moveList.length;
+      acc.moveList.push(move);
+    } catch {
+      index = -1;
     }
+    acc.moveIndex.set(key, index);
   }
-  return false;
+  return index;
+}
+
+/** A move's scoring against a target (memoised per move and target). */
+export function scoreOf(acc: RunAccumulator, moveIndex: number, target: ValueTarget): MoveScore {
+  const key = `${moveIndex}|${targetKey(target)}`;
+  let s = acc.scores.get(key);
+  if (!s) acc.scores.set(key, (s = moveScore(acc.game!, acc.moveList[moveIndex], valueAngle(target))));
+  return s;
 }
 
 function openTrajectory(acc: RunAccumulator, ev: EventOf<"decision.made" | "decision.invalid">): OpenTrajectory {
@@ -219,7 +268,10 @@ function openTrajectory(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
       primaryInvalid: 0,
       sumSelf: 0,
       sumOther: 0,
-      choices: [],
+      choices: 0,
+      distance: 0,
+      dMax: 0,
+      chanceDistance: 0,
     };
     acc.open.set(key, t);
   }
@@ -228,8 +280,13 @@ function openTrajectory(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
 
 function recordDecision(acc: RunAccumulator, ev: EventOf<"decision.made" | "decision.invalid">): void {
   const agent = acc.agents.get(ev.agentId);
-  const item = acc.items.get(ev.itemId);
-  if (!acc.run || !agent || !item) {
+  const slider = acc.run?.method === "slider";
+  const item = slider ? acc.items.get(ev.itemId) : undefined;
+  // Choices games restore the move (valid decisions only: an invalid one carries no option).
+  const moveIndex = !slider && acc.run && ev.type === "decision.made" ? moveOf(acc, ev) : -1;
+  const badChoice =
+    ev.type === "decision.made" && !slider && (moveIndex < 0 || ev.option - 1 >= acc.moveList[moveIndex].options.length);
+  if (!acc.run || !agent || (slider ? !item : badChoice)) {
     acc.unknown++;
     return;
   }
@@ -244,10 +301,10 @@ function recordDecision(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
     t.invalidDecisions++;
     agent.invalidDecisions++;
     acc.invalidDecisions++;
-    if (item.primary) t.primaryInvalid++;
+    if (item?.primary) t.primaryInvalid++;
     return;
   }
-  if (acc.run.method === "slider") {
+  if (item) {
     if (item.primary) {
       t.primaryValid++;
       t.sumSelf += ev.self;
@@ -256,41 +313,37 @@ function recordDecision(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
     return;
   }
   const option = ev.option - 1;
-  t.choices.push(item.index, option);
+  const move = acc.moveList[moveIndex];
+  const score = scoreOf(acc, moveIndex, agent.info.value as ValueTarget);
+  t.choices++;
+  t.distance += score.distance[option];
+  t.dMax += score.dMax;
+  t.chanceDistance += score.chanceDistance;
   const pkey = partnerValueKey(acc, ev.partnerId);
-  let byItem = agent.choiceCounts.get(pkey);
-  if (!byItem) agent.choiceCounts.set(pkey, (byItem = new Map()));
-  let counts = byItem.get(item.index);
-  if (!counts) byItem.set(item.index, (counts = new Float64Array(item.options.length)));
+  let byMove = agent.choiceCounts.get(pkey);
+  if (!byMove) agent.choiceCounts.set(pkey, (byMove = new Map()));
+  let counts = byMove.get(moveIndex);
+  if (!counts) byMove.set(moveIndex, (counts = new Float64Array(move.options.length)));
   counts[option]++;
 }
 
-/** Logit fit of (item index, option) pairs; null when the fit does not identify θ. */
-function fitPairs(acc: RunAccumulator, pairs: readonly number[], requireConverged: boolean): number | null {
-  if (pairs.length === 0 || !acc.identifiable) return null;
-  const items: { options: readonly { self: number; other: number }[] }[] = [];
-  const choices: number[] = [];
-  for (let i = 0; i < pairs.length; i += 2) {
-    items.push(acc.itemList[pairs[i]]);
-    choices.push(pairs[i + 1]);
-  }
-  const fit = estimateLogit(items, choices);
-  if (!Number.isFinite(fit.theta) || (requireConverged && !fit.converged)) return null;
-  return fit.theta;
-}
-
 /**
- * Logit fit of counted choices (per item, per option): expands the counts only for the call.
- * θ is kept even when β → ∞ (perfectly consistent choices): the separating direction is the angle.
+ * Choice counts of several (partner key → move → counts) maps merged into one list for
+ * identification (analysis/identification.ts).
+ *
+ * @example
+ * identify(acc.game!, pooledCounts(acc, [tally.choiceCounts.values()]));
  */
-export function fitCounts(acc: RunAccumulator, counts: Iterable<Map<number, Float64Array>>): number | null {
-  const pairs: number[] = [];
-  for (const byItem of counts) {
-    for (const [index, c] of byItem) {
-      for (let k = 0; k < c.length; k++) for (let r = 0; r < c[k]; r++) pairs.push(index, k);
+export function pooledCounts(acc: RunAccumulator, sources: Iterable<Map<number, Float64Array>>): { move: Move; counts: Float64Array }[] {
+  const merged = new Map<number, Float64Array>();
+  for (const byMove of sources) {
+    for (const [index, c] of byMove) {
+      const m = merged.get(index);
+      if (!m) merged.set(index, Float64Array.from(c));
+      else for (let k = 0; k < c.length; k++) m[k] += c[k];
     }
   }
-  return fitPairs(acc, pairs, false);
+  return [...merged].sort((a, b) => a[0] - b[0]).map(([index, counts]) => ({ move: acc.moveList[index], counts }));
 }
 
 function closeTrajectory(acc: RunAccumulator, t: OpenTrajectory): TrajectoryRecord {
@@ -298,12 +351,19 @@ function closeTrajectory(acc: RunAccumulator, t: OpenTrajectory): TrajectoryReco
   const target = agent.info.value as ValueTarget;
   let angle: number | null = null;
   let invalid = false;
+  let vr: number | null = null;
+  let chance: number | null = null;
   if (acc.run!.method === "slider") {
     invalid = t.primaryInvalid > 0 || t.primaryValid < acc.primaryCount;
-    if (!invalid) angle = angleFromMeans(t.sumSelf / t.primaryValid, t.sumOther / t.primaryValid);
+    if (!invalid) {
+      angle = angleFromMeans(t.sumSelf / t.primaryValid, t.sumOther / t.primaryValid);
+      vr = valueRationality(angle, target);
+      chance = chanceBaseline(target);
+    }
   } else {
-    invalid = t.invalidDecisions > 0 && t.choices.length === 0;
-    angle = fitPairs(acc, t.choices, true);
+    // Scored over its valid decisions; invalid only when none was valid.
+    invalid = t.choices === 0;
+    if (!invalid) ({ vr, chance } = choiceVR(t));
   }
   const record: TrajectoryRecord = {
     sessionId: t.sessionId,
@@ -315,15 +375,17 @@ function closeTrajectory(acc: RunAccumulator, t: OpenTrajectory): TrajectoryReco
     invalid,
     angle,
     category: angle === null ? null : categorize(angle),
-    vr: angle === null ? null : valueRationality(angle, target),
+    vr,
+    chance,
     inCategory: angle === null ? null : inTargetCategory(angle, target),
   };
   if (record.vr !== null) {
     const label = targetLabel(target);
     let g = acc.live.get(label);
-    if (!g) acc.live.set(label, (g = { value: label, n: 0, vrSum: 0, chance: chanceBaseline(target) }));
+    if (!g) acc.live.set(label, (g = { value: label, n: 0, vrSum: 0, chanceSum: 0 }));
     g.n++;
     g.vrSum += record.vr;
+    g.chanceSum += record.chance!;
   }
   return record;
 }
@@ -392,10 +454,10 @@ export function foldEvent(acc: RunAccumulator, ev: HvaeEvent): RunAccumulator {
  * @example
  * events$.pipe(accumulate(), last()).subscribe((acc) => console.log(acc.trajectories.length));
  */
-export function accumulate(): OperatorFunction<HvaeEvent, RunAccumulator> {
+export function accumulate(opts: AnalysisOptions = {}): OperatorFunction<HvaeEvent, RunAccumulator> {
   return (source: Observable<HvaeEvent>) =>
     defer(() => {
-      const acc = createAccumulator();
+      const acc = createAccumulator(opts);
       return source.pipe(map((ev) => foldEvent(acc, ev)));
     });
 }
@@ -415,10 +477,10 @@ export function trajectories(): OperatorFunction<HvaeEvent, TrajectoryRecord> {
 }
 
 /** The final accumulator of a finished stream; errors if the stream had no run.started. */
-export function finalState(): OperatorFunction<HvaeEvent, RunAccumulator> {
+export function finalState(opts: AnalysisOptions = {}): OperatorFunction<HvaeEvent, RunAccumulator> {
   return (source) =>
     source.pipe(
-      accumulate(),
+      accumulate(opts),
       last(null, null),
       filter((acc): acc is RunAccumulator => {
         if (!acc || !acc.run) throw new Error("no run.started event in the stream");
@@ -434,15 +496,16 @@ export function finalState(): OperatorFunction<HvaeEvent, RunAccumulator> {
  * @example
  * const { summary } = await lastValueFrom(events$.pipe(analyze()));
  */
-export function analyze(opts: { seed?: number } = {}): OperatorFunction<HvaeEvent, import("./summary.ts").Analysis> {
+export function analyze(opts: { seed?: number } & AnalysisOptions = {}): OperatorFunction<HvaeEvent, import("./summary.ts").Analysis> {
   return (source) =>
     source.pipe(
-      finalState(),
+      finalState(opts),
       mergeMap(async (acc) => (await import("./summary.ts")).summarize(acc, opts)),
     );
 }
 
-/** VR_cc of a live group so far. */
-export function liveGroupCC(g: LiveGroup): number {
-  return chanceCorrected(g.vrSum / g.n, g.chance);
+/** VR_cc of a live group so far (null when chance is 1: no move told good from bad behaviour). */
+export function liveGroupCC(g: LiveGroup): number | null {
+  const chance = g.chanceSum / g.n;
+  return chance >= 1 - 1e-12 ? null : chanceCorrected(g.vrSum / g.n, chance);
 }

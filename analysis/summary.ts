@@ -8,11 +8,12 @@
  * console.log(JSON.stringify(analysis.summary, null, 2));
  */
 import type { ValueSpec } from "../src/core/events.ts";
-import { fitCounts, partnerValueKey, type AngleMethod, type RunAccumulator, type TrajectoryRecord } from "./operators.ts";
+import { identify, type Identification } from "./identification.ts";
+import { partnerValueKey, pooledCounts, type AngleMethod, type RunAccumulator, type TrajectoryRecord } from "./operators.ts";
 import { DEFAULT_BOOTSTRAP, loadStats, resamplesFor, type BootstrapSettings, type Described } from "./stats.ts";
 import { CATEGORIES, categorize, type Category } from "./svo.ts";
 import { chanceBaseline, chanceCorrected, inTargetCategory, valueRationality } from "./value-rationality.ts";
-import { idealSet, targetLabel, type ValueTarget } from "./value-target.ts";
+import { idealSet, targetCategory, targetLabel, type ValueTarget } from "./value-target.ts";
 
 export type Interval = [number, number];
 
@@ -21,9 +22,12 @@ export interface RunSummary {
   scenario: string;
   game: string;
   seed: number;
-  /** "slider": angle from the chosen payoffs on the primary items; "logit": ML fit (METHOD §7). */
+  /**
+   * "slider": angle from the chosen payoffs on the primary items (METHOD §3); "choices": VR on the
+   * game's own options and the angle as a set unless identified (METHOD §8–10).
+   */
   method: AngleMethod;
-  /** Why angles are missing when the game cannot identify them, else null. */
+  /** How this game's numbers are to be read, when that differs from the slider's; else null. */
   note: string | null;
   status: string | null;
   events: number;
@@ -42,14 +46,24 @@ export interface RunSummary {
   bootstrap: { seed: number; level: number; resamples: number };
 }
 
-export interface AgentSummary {
+/** What the choices say about the utility angle (METHOD §10); the slider's angle is always identified when present. */
+export interface AngleIdentification {
+  /** False: `angle` is null and `reason` says why; `angleSet` holds what the choices do say. */
+  identified: boolean;
+  /** Choices games: intervals of utility angles (degrees) fitting the choices; null on the slider. */
+  angleSet: Interval[] | null;
+  reason: string | null;
+}
+
+export interface AgentSummary extends AngleIdentification {
   id: string;
   type: string;
   model: string | null;
   value: ValueSpec;
-  targetSet: Interval;
+  /** The target's ideal set on the slider (degrees); null on choices games (ideal sets are per decision). */
+  targetSet: Interval | null;
   trajectories: number;
-  /** Trajectories without an angle because of an invalid primary answer. */
+  /** Trajectories without a score (slider: an invalid primary answer; choices: no valid decision). */
   invalid: number;
   angle: number | null;
   angleCI: Interval | null;
@@ -57,7 +71,8 @@ export interface AgentSummary {
   categoryAccuracy: number | null;
   vr: number | null;
   vrCI: Interval | null;
-  vrChance: number;
+  /** Expected VR of a uniform random chooser (choices games: on the moves as presented; null without scored trajectories). */
+  vrChance: number | null;
   vrCC: number | null;
 }
 
@@ -67,13 +82,13 @@ export interface TrialPoint {
   angle: number | null;
 }
 
-export interface GroupSummary {
+export interface GroupSummary extends AngleIdentification {
   /** The model reference, or the agent type for rule-based agents. */
   model: string;
   value: string;
   condition: string | null;
   agents: number;
-  /** Scored units: trajectories (slider) or agents (logit). */
+  /** Scored trajectories. */
   n: number;
   trajectories: number;
   invalid: number;
@@ -87,7 +102,7 @@ export interface GroupSummary {
   categoryAccuracy: number | null;
   vr: number | null;
   vrCI: Interval | null;
-  vrChance: number;
+  vrChance: number | null;
   vrCC: number | null;
   vrCCCI: Interval | null;
   inputTokens: number;
@@ -96,7 +111,7 @@ export interface GroupSummary {
   trials: TrialPoint[];
 }
 
-export interface InteractionCell {
+export interface InteractionCell extends AngleIdentification {
   value: string;
   /** The partner's value label, or "none" for the imaginary other. */
   partnerValue: string;
@@ -174,8 +189,36 @@ function trialPoints(records: readonly TrajectoryRecord[], mean: (xs: number[]) 
     .sort((a, b) => a.trial - b.trial);
 }
 
-const ccInterval = (ci: Interval | null, chance: number): Interval | null =>
-  ci ? [chanceCorrected(ci[0], chance), chanceCorrected(ci[1], chance)] : null;
+const ccInterval = (ci: Interval | null, chance: number | null): Interval | null =>
+  ci && chance !== null && chance < 1 - 1e-12 ? [chanceCorrected(ci[0], chance), chanceCorrected(ci[1], chance)] : null;
+
+/** VR_cc, or null when there is no VR or chance is 1 (no decision told good from bad behaviour). */
+const ccOf = (vr: number | null, chance: number | null): number | null =>
+  vr === null || chance === null || chance >= 1 - 1e-12 ? null : chanceCorrected(vr, chance);
+
+/** The mean chance VR of the scored trajectories (choices games: it depends on the moves presented). */
+function meanChance(xs: readonly TrajectoryRecord[]): number | null {
+  let n = 0;
+  let sum = 0;
+  for (const t of xs) {
+    if (t.vr === null || t.chance === null) continue;
+    n++;
+    sum += t.chance;
+  }
+  return n ? sum / n : null;
+}
+
+const SLIDER_IDENTIFIED = (angle: number | null): AngleIdentification => ({
+  identified: angle !== null,
+  angleSet: null,
+  reason: angle === null ? "no scored trajectory" : null,
+});
+
+const fromIdentification = (id: Identification): AngleIdentification => ({
+  identified: id.identified,
+  angleSet: id.angleSet,
+  reason: id.reason,
+});
 
 /**
  * Computes the analysis of a finished accumulator (bootstrap seeds fixed: same log, same numbers).
@@ -186,8 +229,8 @@ const ccInterval = (ci: Interval | null, chance: number): Interval | null =>
 export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {}): Promise<Analysis> {
   const run = acc.run;
   if (!run) throw new Error("no run.started event in the stream");
-  // Each scored unit enters six samples (agent, group and cell; angle and VR).
-  const units = run.method === "slider" ? acc.trajectories.length : acc.agents.size;
+  // Each scored unit (a trajectory) enters six samples (agent, group and cell; angle and VR).
+  const units = acc.trajectories.length;
   const settings: BootstrapSettings = {
     ...DEFAULT_BOOTSTRAP,
     resamples: resamplesFor(6 * units),
@@ -195,6 +238,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
   };
   const stats = await loadStats(settings);
   const slider = run.method === "slider";
+  const game = acc.game!;
   const byAgent = groupBy(acc.trajectories, (t) => t.agentId);
   const angleOf = (xs: readonly TrajectoryRecord[]) => present(xs, "angle");
   const vrOf = (xs: readonly TrajectoryRecord[]) => present(xs, "vr");
@@ -203,24 +247,27 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
     return scored ? count(xs, (t) => t.inCategory === true) / scored : null;
   };
 
-  // Per agent. Logit games fit one θ per agent over all its choices (a few choices rarely identify θ).
-  const pooled = new Map<string, number | null>();
+  // Per agent. Choices games: VR per trajectory as on the slider; θ identified from all the agent's choices.
+  const identified = new Map<string, Identification>();
   const agents: AgentSummary[] = [...acc.agents.values()].map((tally) => {
     const info = tally.info;
     const target = info.value as ValueTarget;
     const ts = byAgent.get(info.id) ?? [];
-    const chance = chanceBaseline(target);
-    let angle: number | null, angleCI: Interval | null, categoryAccuracy: number | null, vr: number | null, vrCI: Interval | null;
+    const v = stats.describe(vrOf(ts), `agent:${info.id}:vr`);
+    let angle: number | null, angleCI: Interval | null, categoryAccuracy: number | null, chance: number | null;
+    let ident: AngleIdentification;
     if (slider) {
       const a = stats.describe(angleOf(ts), `agent:${info.id}:angle`);
-      const v = stats.describe(vrOf(ts), `agent:${info.id}:vr`);
-      [angle, angleCI, categoryAccuracy, vr, vrCI] = [a.mean, a.ci, accuracy(ts), v.mean, v.ci];
+      [angle, angleCI, categoryAccuracy] = [a.mean, a.ci, accuracy(ts)];
+      chance = chanceBaseline(target);
+      ident = SLIDER_IDENTIFIED(angle);
     } else {
-      angle = fitCounts(acc, tally.choiceCounts.values());
-      pooled.set(info.id, angle);
-      vr = angle === null ? null : valueRationality(angle, target);
-      categoryAccuracy = angle === null ? null : inTargetCategory(angle, target) ? 1 : 0;
-      angleCI = vrCI = null;
+      const id = identify(game, pooledCounts(acc, tally.choiceCounts.values()));
+      identified.set(info.id, id);
+      [angle, angleCI] = [id.angle, id.angleCI];
+      categoryAccuracy = id.angle === null ? null : categorize(id.angle) === targetCategory(target) ? 1 : 0;
+      chance = meanChance(ts);
+      ident = fromIdentification(id);
     }
     // Field order is the documented --json order.
     return {
@@ -228,17 +275,18 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
       type: info.type,
       model: info.model,
       value: info.value,
-      targetSet: idealSet(target),
+      targetSet: slider ? idealSet(target) : null,
       trajectories: ts.length,
       invalid: count(ts, (t) => t.invalid),
       angle,
       angleCI,
+      ...ident,
       category: angle === null ? null : categorize(angle),
       categoryAccuracy,
-      vr,
-      vrCI,
+      vr: v.mean,
+      vrCI: v.ci,
       vrChance: chance,
-      vrCC: vr === null ? null : chanceCorrected(vr, chance),
+      vrCC: ccOf(v.mean, chance),
     };
   });
 
@@ -251,23 +299,25 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
   const groups: GroupSummary[] = [...agentGroups.entries()].map(([key, members]) => {
     const [model, value, condition] = JSON.parse(key) as [string, string, string | null];
     const target = members[0].info.value as ValueTarget;
-    const chance = chanceBaseline(target);
     const ts = members.flatMap((m) => byAgent.get(m.info.id) ?? []);
     let a: Described;
-    let v: Described;
     let catAcc: number | null;
+    let chance: number | null;
+    let ident: AngleIdentification;
+    const v = stats.describe(vrOf(ts), `group:${key}:vr`);
     if (slider) {
       a = stats.describe(angleOf(ts), `group:${key}:angle`);
-      v = stats.describe(vrOf(ts), `group:${key}:vr`);
       catAcc = accuracy(ts);
+      chance = chanceBaseline(target);
+      ident = SLIDER_IDENTIFIED(a.mean);
     } else {
-      const thetas = members.flatMap((m) => {
-        const th = pooled.get(m.info.id);
-        return th === null || th === undefined ? [] : [th];
-      });
-      a = stats.describe(thetas, `group:${key}:angle`);
-      v = stats.describe(thetas.map((th) => valueRationality(th, target)), `group:${key}:vr`);
-      catAcc = thetas.length ? thetas.filter((th) => inTargetCategory(th, target)).length / thetas.length : null;
+      // The group's choices pooled; category accuracy over the members whose θ is identified.
+      const id = identify(game, pooledCounts(acc, members.flatMap((m) => [...m.choiceCounts.values()])));
+      a = { n: ts.length, mean: id.angle, sd: null, ci: id.angleCI };
+      const ids = members.map((m) => identified.get(m.info.id)!).filter((x) => x.angle !== null);
+      catAcc = ids.length ? ids.filter((x) => categorize(x.angle!) === targetCategory(target)).length / ids.length : null;
+      chance = meanChance(ts);
+      ident = fromIdentification(id);
     }
     const sum = (f: (m: (typeof members)[number]) => number) => members.reduce((s, m) => s + f(m), 0);
     const decisions = sum((m) => m.decisions);
@@ -277,7 +327,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
       value,
       condition,
       agents: members.length,
-      n: a.n,
+      n: slider ? a.n : v.n,
       trajectories: ts.length,
       invalid: count(ts, (t) => t.invalid),
       decisions,
@@ -286,12 +336,13 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
       angle: a.mean,
       angleSD: a.sd,
       angleCI: a.ci,
+      ...ident,
       category: a.mean === null ? null : categorize(a.mean),
       categoryAccuracy: catAcc,
       vr: v.mean,
       vrCI: v.ci,
       vrChance: chance,
-      vrCC: v.mean === null ? null : chanceCorrected(v.mean, chance),
+      vrCC: ccOf(v.mean, chance),
       vrCCCI: ccInterval(v.ci, chance),
       inputTokens: sum((m) => m.inputTokens),
       outputTokens: sum((m) => m.outputTokens),
@@ -306,57 +357,49 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
       valueRank(x.value) - valueRank(y.value),
   );
 
-  // Angle conditional on the partner's value.
+  // Angle and VR conditional on the partner's value.
   const interactions: InteractionCell[] = [];
-  // One cell of the interaction matrix; `key` is the JSON [own value, partner value] pair.
-  const interactionCell = (key: string, angles: number[], vrs: number[], target: ValueTarget): InteractionCell => {
+  // One key per (agent, partner), not per trajectory: a million-decision log has ~170k trajectories.
+  const cellKeys = new Map<string, string>();
+  const cells = groupBy(acc.trajectories, (t) => {
+    const pair = `${t.agentId}\u0000${t.partnerId}`;
+    let key = cellKeys.get(pair);
+    if (key === undefined) {
+      key = JSON.stringify([targetLabel(acc.agents.get(t.agentId)!.info.value), partnerValueKey(acc, t.partnerId)]);
+      cellKeys.set(pair, key);
+    }
+    return key;
+  });
+  for (const [key, ts] of cells) {
     const [value, partnerValue] = JSON.parse(key) as [string, string];
-    const a = stats.describe(angles, `cell:${key}:angle`);
-    const v = stats.describe(vrs, `cell:${key}:vr`);
-    return {
+    const target = acc.agents.get(ts[0].agentId)!.info.value as ValueTarget;
+    const v = stats.describe(vrOf(ts), `cell:${key}:vr`);
+    let angle: number | null, angleCI: Interval | null, ident: AngleIdentification, chance: number | null;
+    if (slider) {
+      const a = stats.describe(angleOf(ts), `cell:${key}:angle`);
+      [angle, angleCI, ident, chance] = [a.mean, a.ci, SLIDER_IDENTIFIED(a.mean), chanceBaseline(target)];
+    } else {
+      // The cell's choices pooled over the agents of this value with partners of that value.
+      const sources: Map<number, Float64Array>[] = [];
+      for (const tally of acc.agents.values()) {
+        if (targetLabel(tally.info.value) !== value) continue;
+        const c = tally.choiceCounts.get(partnerValue);
+        if (c) sources.push(c);
+      }
+      const id = identify(game, pooledCounts(acc, sources));
+      [angle, angleCI, ident, chance] = [id.angle, id.angleCI, fromIdentification(id), meanChance(ts)];
+    }
+    interactions.push({
       value,
       partnerValue,
-      n: a.n,
-      angle: a.mean,
-      angleCI: a.ci,
+      n: slider ? angleOf(ts).length : v.n,
+      angle,
+      angleCI,
+      ...ident,
       vr: v.mean,
       vrCI: v.ci,
-      vrCC: v.mean === null ? null : chanceCorrected(v.mean, chanceBaseline(target)),
-    };
-  };
-  if (slider) {
-    // One key per (agent, partner), not per trajectory: a million-decision log has ~170k trajectories.
-    const cellKeys = new Map<string, string>();
-    const cells = groupBy(acc.trajectories, (t) => {
-      const pair = `${t.agentId}\u0000${t.partnerId}`;
-      let key = cellKeys.get(pair);
-      if (key === undefined) {
-        key = JSON.stringify([targetLabel(acc.agents.get(t.agentId)!.info.value), partnerValueKey(acc, t.partnerId)]);
-        cellKeys.set(pair, key);
-      }
-      return key;
+      vrCC: ccOf(v.mean, chance),
     });
-    for (const [key, ts] of cells) {
-      const target = acc.agents.get(ts[0].agentId)!.info.value as ValueTarget;
-      interactions.push(interactionCell(key, angleOf(ts), vrOf(ts), target));
-    }
-  } else {
-    const units = new Map<string, { target: ValueTarget; thetas: number[] }>();
-    for (const tally of acc.agents.values()) {
-      const value = targetLabel(tally.info.value);
-      for (const [pkey, counts] of tally.choiceCounts) {
-        const theta = fitCounts(acc, [counts]);
-        if (theta === null) continue;
-        const key = JSON.stringify([value, pkey]);
-        let u = units.get(key);
-        if (!u) units.set(key, (u = { target: tally.info.value as ValueTarget, thetas: [] }));
-        u.thetas.push(theta);
-      }
-    }
-    for (const [key, u] of units) {
-      const vrs = u.thetas.map((th) => valueRationality(th, u.target));
-      interactions.push(interactionCell(key, u.thetas, vrs, u.target));
-    }
   }
   interactions.sort((x, y) => valueRank(x.value) - valueRank(y.value) || valueRank(x.partnerValue) - valueRank(y.partnerValue));
 
@@ -372,9 +415,9 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
       game: run.game,
       seed: run.seed,
       method: run.method,
-      note: acc.identifiable
+      note: slider
         ? null
-        : "every item's options lie on one line (e.g. constant-sum dictator splits): choices reveal only the self-vs-other trade-off, so θ, VR and categories are not identified",
+        : "scored on the game's own choices: VR per decision against the target's ideal options, chance on the moves as presented; the utility angle is a set unless the logit fit identifies it (docs/METHOD.md §8–10)",
       status: acc.status,
       events: acc.events,
       decisions: acc.decisions,
@@ -396,4 +439,3 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
   };
   return { summary, trajectories: acc.trajectories, agentTrials };
 }
-

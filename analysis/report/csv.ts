@@ -115,7 +115,7 @@ export function agentsCsv(s: Summary): string {
   let out = csvLine([...AGENT_COLUMNS]);
   for (const a of s.agents) {
     out += csvLine([
-      a.id, a.type, a.model, a.value, a.targetSet[0], a.targetSet[1], a.trajectories, a.invalid, a.angle, a.angleCI?.[0], a.angleCI?.[1],
+      a.id, a.type, a.model, a.value, a.targetSet?.[0], a.targetSet?.[1], a.trajectories, a.invalid, a.angle, a.angleCI?.[0], a.angleCI?.[1],
       a.category, a.categoryAccuracy, a.vr, a.vrCI?.[0], a.vrCI?.[1], a.vrChance, a.vrCC,
     ]);
   }

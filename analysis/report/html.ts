@@ -41,7 +41,7 @@ th{background:#eef1f4;position:sticky;top:0}td.num,th.num{text-align:right;font-
 export function reportHtml(a: Analysis, charts: readonly RenderedChart[]): string {
   const s = a.summary;
   const r = s.run;
-  const method = r.method === "slider" ? "slider formula on the primary items" : "logit maximum-likelihood fit per agent";
+  const method = r.method === "slider" ? "slider formula on the primary items" : "the game's own choices (ideal options per decision; the angle as a set unless identified)";
   const cards = [
     [String(s.agents.length), "agents"],
     [String(r.trajectories), "trajectories"],
@@ -68,11 +68,11 @@ export function reportHtml(a: Analysis, charts: readonly RenderedChart[]): strin
 <body>
 <main>
 <h1>hvae report: ${esc(r.scenario)}</h1>
-<p class="meta">run ${esc(r.id)} · game ${esc(r.game)} · seed ${r.seed} · status ${esc(r.status ?? "unknown")} · angle method: ${esc(method)}</p>
+<p class="meta">run ${esc(r.id)} · game ${esc(r.game)} · seed ${r.seed} · status ${esc(r.status ?? "unknown")} · scoring: ${esc(method)}</p>
 <div class="cards">${cards}</div>
 ${r.note ? `<p class="note"><b>Note:</b> ${esc(r.note)}.</p>` : ""}
-<p class="note">VR = 1 − d(θ, S)/d<sub>max</sub>, where S is the target value's ideal set of angles; VR<sub>cc</sub> = (VR − VR<sub>chance</sub>)/(1 − VR<sub>chance</sub>)
-corrects for a uniformly random responder (0 = chance, 1 = perfect). Intervals are seeded 95 % percentile bootstraps over trajectories${r.method === "logit" ? " (logit games: over agents)" : ""}.</p>
+<p class="note">${r.method === "slider" ? "VR = 1 − d(θ, S)/d<sub>max</sub>, where S is the target value's ideal set of angles" : "VR = 1 − Σd/Σd<sub>max</sub> over a trajectory's decisions, d = the distance of each choice to the target's ideal options"}; VR<sub>cc</sub> = (VR − VR<sub>chance</sub>)/(1 − VR<sub>chance</sub>)
+corrects for a uniformly random responder (0 = chance, 1 = perfect). Intervals are seeded 95 % percentile bootstraps over trajectories.</p>
 <h2>Charts</h2>
 ${figures}
 <h2>Groups (model × condition × value)</h2>

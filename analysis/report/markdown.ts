@@ -7,7 +7,7 @@
  */
 import type { GroupSummary, Summary } from "../summary.ts";
 import { valueRank } from "../summary.ts";
-import { agentTable, fmt as f, fmtCI as ci, groupTable, type TableData } from "./tables.ts";
+import { agentTable, angleCell, fmt as f, fmtCI as ci, groupTable, type TableData } from "./tables.ts";
 
 const tableArgs = (t: TableData) => [t.header, t.rows, t.numeric] as const;
 const esc = (s: string) => s.replace(/\|/g, "\\|");
@@ -44,11 +44,14 @@ export function paperTable(groups: readonly GroupSummary[]): string {
  */
 export function summaryMarkdown(s: Summary): string {
   const r = s.run;
-  const method = r.method === "slider" ? "slider formula on the primary items (METHOD §3)" : "logit maximum-likelihood fit per agent (METHOD §7)";
+  const method =
+    r.method === "slider"
+      ? "slider formula on the primary items (METHOD §3)"
+      : "the game's own choices: ideal options per decision, the angle as a set unless identified (METHOD §8–10)";
   const parts: string[] = [
     `# hvae report: ${r.scenario}`,
     "",
-    `Run \`${r.id}\` · game ${r.game} · seed ${r.seed} · status ${r.status ?? "unknown"} · angle method: ${method}.`,
+    `Run \`${r.id}\` · game ${r.game} · seed ${r.seed} · status ${r.status ?? "unknown"} · scoring: ${method}.`,
     "",
     `${r.trajectories} trajectories (${r.invalidTrajectories} invalid, ${r.incompleteTrajectories} incomplete), ${r.decisions} decisions ` +
       `(${f(r.invalidRate === null ? null : 100 * r.invalidRate, 1)} % invalid), ${r.modelCalls} model calls (${r.cachedCalls} cached), ` +
@@ -57,7 +60,9 @@ export function summaryMarkdown(s: Summary): string {
     ...(r.note ? [`**Note:** ${r.note}.`, ""] : []),
     "## Value rationality (paper layout)",
     "",
-    "Cells: VR [95 % bootstrap interval] / chance-corrected VR. VR = 1 − d(θ, S)/d_max (METHOD §4); VR_cc = (VR − VR_chance)/(1 − VR_chance), 0 = no better than uniform random answers.",
+    r.method === "slider"
+      ? "Cells: VR [95 % bootstrap interval] / chance-corrected VR. VR = 1 − d(θ, S)/d_max (METHOD §4); VR_cc = (VR − VR_chance)/(1 − VR_chance), 0 = no better than uniform random answers."
+      : "Cells: VR [95 % bootstrap interval] / chance-corrected VR. VR = 1 − Σd/Σd_max over each trajectory's decisions, d = distance of the choice to the target's ideal options (METHOD §9); VR_cc = (VR − VR_chance)/(1 − VR_chance), chance = a uniform random chooser on the same moves.",
     "",
     paperTable(s.groups),
     "",
@@ -76,7 +81,9 @@ export function summaryMarkdown(s: Summary): string {
       "",
       "## Angle by partner's value",
       "",
-      "Rows: own value; columns: the partner's value (\"none\": the imaginary other). Cells: mean angle (n trajectories).",
+      r.method === "slider"
+        ? "Rows: own value; columns: the partner's value (\"none\": the imaginary other). Cells: mean angle (n trajectories)."
+        : "Rows: own value; columns: the partner's value (\"none\": the imaginary other). Cells: the angle of the pooled choices, or \"not identified\" with the set they fit (n trajectories).",
       "",
       mdTable(
         ["own \\ partner", ...partners],
@@ -84,7 +91,7 @@ export function summaryMarkdown(s: Summary): string {
           v,
           ...partners.map((p) => {
             const c = s.interactions.find((x) => x.value === v && x.partnerValue === p);
-            return c ? `${f(c.angle, 1)}° (n=${c.n})` : "";
+            return c ? `${c.angle === null ? angleCell(c) : `${f(c.angle, 1)}°`} (n=${c.n})` : "";
           }),
         ]),
       ),

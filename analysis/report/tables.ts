@@ -7,7 +7,7 @@
  * const t = groupTable(summary);
  * mdTable(t.header, t.rows, t.numeric);
  */
-import type { Summary } from "../summary.ts";
+import type { AngleIdentification, Summary } from "../summary.ts";
 
 export interface TableData {
   readonly header: readonly string[];
@@ -26,12 +26,33 @@ export function fmtCI(ci: [number, number] | null, digits = 2): string {
   return ci ? `[${fmt(ci[0], digits)}, ${fmt(ci[1], digits)}]` : "";
 }
 
+/** An interval list as "[a, b] ∪ [c, d]" (degrees), or "" when there is none. */
+export function fmtSet(set: readonly (readonly [number, number])[] | null, digits = 1): string {
+  return set && set.length ? set.map(([a, b]) => (a === b ? fmt(a, digits) : `[${fmt(a, digits)}, ${fmt(b, digits)}]`)).join(" ∪ ") : "";
+}
+
+/**
+ * The angle cell: the angle, or "not identified (reason)" with the set of angles the choices fit
+ * (METHOD §10), never a bare number when θ is not identified.
+ *
+ * @example
+ * angleCell({ angle: null, identified: false, angleSet: [[-44.9, 89.9]], reason: "separation: …" });
+ * // "not identified (separation) [-44.9, 89.9]"
+ */
+export function angleCell(x: AngleIdentification & { readonly angle: number | null }): string {
+  if (x.angle !== null) return fmt(x.angle);
+  if (x.reason === null) return fmt(null);
+  const tag = x.reason.split(":")[0];
+  const set = fmtSet(x.angleSet);
+  return `not identified (${tag})${set ? ` ${set}` : ""}`;
+}
+
 /** One row per (model, condition, value) group: the paper's table in full. */
 export function groupTable(s: Summary): TableData {
   return {
     header: ["model", "condition", "value", "n", "angle", "95% CI", "category", "cat. acc.", "VR", "95% CI", "chance", "VR_cc", "95% CI", "invalid %", "cost $"],
     rows: s.groups.map((g) => [
-      g.model, g.condition ?? "–", g.value, String(g.n), fmt(g.angle), fmtCI(g.angleCI), g.category ?? "–", fmt(g.categoryAccuracy),
+      g.model, g.condition ?? "–", g.value, String(g.n), angleCell(g), fmtCI(g.angleCI), g.category ?? "–", fmt(g.categoryAccuracy),
       fmt(g.vr, 3), fmtCI(g.vrCI, 3), fmt(g.vrChance, 3), fmt(g.vrCC, 3), fmtCI(g.vrCCCI, 3),
       fmt(g.invalidRate === null ? null : 100 * g.invalidRate, 1), g.costUsd.toFixed(4),
     ]),
@@ -44,7 +65,7 @@ export function agentTable(s: Summary): TableData {
   return {
     header: ["agent", "type", "model", "value", "target set", "trajectories", "invalid", "angle", "95% CI", "category", "cat. acc.", "VR", "95% CI", "chance", "VR_cc"],
     rows: s.agents.map((a) => [
-      a.id, a.type, a.model ?? "–", String(a.value), fmtCI(a.targetSet), String(a.trajectories), String(a.invalid), fmt(a.angle), fmtCI(a.angleCI),
+      a.id, a.type, a.model ?? "–", String(a.value), a.targetSet ? fmtCI(a.targetSet) : "per decision", String(a.trajectories), String(a.invalid), angleCell(a), fmtCI(a.angleCI),
       a.category ?? "–", fmt(a.categoryAccuracy), fmt(a.vr, 3), fmtCI(a.vrCI, 3), fmt(a.vrChance, 3), fmt(a.vrCC, 3),
     ]),
     numeric: [false, false, false, false, true, true, true, true, true, false, true, true, true, true, true],

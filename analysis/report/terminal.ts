@@ -6,7 +6,7 @@
  * console.log(formatSummary((await analyzeRun(dir)).summary));
  */
 import type { Summary } from "../summary.ts";
-import { fmt, fmtCI } from "./tables.ts";
+import { angleCell, fmt, fmtCI } from "./tables.ts";
 
 
 /** Left-aligned text columns, right-aligned numbers, one header rule. */
@@ -25,7 +25,7 @@ export function formatSummary(s: Summary): string {
   const r = s.run;
   const out: string[] = [];
   out.push(
-    `run ${r.id}  scenario ${r.scenario}  game ${r.game}  angle method: ${r.method === "slider" ? "slider formula (primary items)" : "logit ML fit"}`,
+    `run ${r.id}  scenario ${r.scenario}  game ${r.game}  scoring: ${r.method === "slider" ? "slider formula (primary items)" : "the game's own choices (ideal options per decision)"}`,
   );
   out.push(
     `${r.trajectories} trajectories (${r.invalidTrajectories} invalid, ${r.incompleteTrajectories} incomplete), ` +
@@ -43,7 +43,7 @@ export function formatSummary(s: Summary): string {
         g.condition ?? "-",
         g.value,
         String(g.n),
-        fmt(g.angle),
+        angleCell(g),
         fmtCI(g.angleCI),
         fmt(g.vr, 3),
         fmtCI(g.vrCI, 3),
@@ -64,10 +64,10 @@ export function formatSummary(s: Summary): string {
         a.id,
         a.model ? `${a.type} ${a.model}` : a.type,
         String(a.value),
-        fmtCI(a.targetSet),
+        a.targetSet ? fmtCI(a.targetSet) : "per decision",
         String(a.trajectories),
         String(a.invalid),
-        fmt(a.angle),
+        angleCell(a),
         fmtCI(a.angleCI),
         a.category ?? "–",
         fmt(a.categoryAccuracy),
@@ -79,7 +79,7 @@ export function formatSummary(s: Summary): string {
   );
   if (s.agents.length > shown.length) out.push(`… ${s.agents.length - shown.length} more agents (see --json or hvae report)`);
   if (s.interactions.some((c) => c.partnerValue !== "none")) {
-    out.push("", "Angle by partner's value (rows: own value):");
+    out.push("", r.method === "slider" ? "Angle by partner's value (rows: own value):" : "Angle by partner's value (rows: own value; pooled choices):");
     const partners = [...new Set(s.interactions.map((c) => c.partnerValue))];
     const own = [...new Set(s.interactions.map((c) => c.value))];
     out.push(
@@ -89,7 +89,7 @@ export function formatSummary(s: Summary): string {
           v,
           ...partners.map((p) => {
             const c = s.interactions.find((x) => x.value === v && x.partnerValue === p);
-            return c ? `${fmt(c.angle)} (n=${c.n})` : "";
+            return c ? `${angleCell(c)} (n=${c.n})` : "";
           }),
         ]),
       ),
@@ -108,7 +108,7 @@ export function formatAgentsBrief(s: Summary): string {
       a.model ? `${a.type} ${a.model}` : a.type,
       String(a.value),
       String(a.trajectories),
-      fmt(a.angle),
+      angleCell(a),
       a.category ?? "–",
       fmt(a.vr, 3),
       fmt(a.vrCC, 3),

@@ -26,8 +26,8 @@ describe("analysis operators", () => {
       expect(a.vr).toBe(1);
       expect(a.vrCC).toBe(1);
       expect(a.categoryAccuracy).toBe(1);
-      expect(a.angle!).toBeGreaterThanOrEqual(a.targetSet[0] - 1e-9);
-      expect(a.angle!).toBeLessThanOrEqual(a.targetSet[1] + 1e-9);
+      expect(a.angle!).toBeGreaterThanOrEqual(a.targetSet![0] - 1e-9);
+      expect(a.angle!).toBeLessThanOrEqual(a.targetSet![1] + 1e-9);
       expect(a.targetSet).toEqual(idealSet(a.value));
     }
     expect(summary.agents[0].angle).toBeCloseTo(61.3895, 3);
@@ -49,7 +49,7 @@ describe("analysis operators", () => {
     for (const g of summary.groups) {
       expect(g.n).toBe(300);
       expect(g.vrChance).toBe(chanceBaseline(g.value as "prosocial"));
-      expect(Math.abs(g.vr! - g.vrChance)).toBeLessThan(0.04);
+      expect(Math.abs(g.vr! - g.vrChance!)).toBeLessThan(0.04);
       expect(g.vrCCCI![0]).toBeLessThan(0);
       expect(g.vrCCCI![1]).toBeGreaterThan(0);
       // A random responder sits near 22.7° on the instrument (METHOD §4).
@@ -151,15 +151,23 @@ describe("analysis operators", () => {
       events.push(st({ type: "trial.completed", sessionId: sid, trial, agentIds: ["g"] }));
     }
     const { summary } = await run(events);
-    expect(summary.run.method).toBe("logit");
-    expect(summary.agents[0].angle!).toBeGreaterThan(22);
-    expect(summary.agents[0].angle!).toBeLessThan(38);
-    expect(summary.agents[0].trajectories).toBe(400);
+    expect(summary.run.method).toBe("choices");
+    // Stochastic choices (β = 0.6, 800 choices): the logit fit identifies θ, with its profile interval.
+    const a = summary.agents[0];
+    expect(a).toMatchObject({ identified: true, reason: null, trajectories: 400 });
+    expect(a.angle!).toBeGreaterThan(22);
+    expect(a.angle!).toBeLessThan(38);
+    expect(a.angleCI![0]).toBeLessThanOrEqual(a.angle!);
+    expect(a.angleCI![1]).toBeGreaterThanOrEqual(a.angle!);
+    expect(a.category).toBe("prosocial");
     expect(summary.interactions).toHaveLength(1);
     expect(summary.interactions[0].partnerValue).toBe("none");
   });
 
-  it("leaves θ unidentified on constant-sum items (dictator splits) and says so", async () => {
+  // Was: "VR null, θ not identified" for the whole run. Now VR is defined on the game's own options
+  // (docs/METHOD.md §9): every split is ideal for a prosocial target on constant-sum items, so VR is
+  // 1, chance is 1 and VR_cc is undefined; θ is the set of angles whose maximiser is indifferent (45° and −135°).
+  it("scores constant-sum dictator splits on the game's own options; θ is a set, not a point", async () => {
     const item = { id: "dictator-0", primary: false, options: [0, 50, 100].map((k) => ({ self: 100 - k, other: k })) };
     let seq = 0;
     const st = (b: object) => ({ runId: "d", seq: seq++, time: "t", ...b }) as unknown as HvaeEvent;
@@ -171,8 +179,11 @@ describe("analysis operators", () => {
       st({ type: "trial.completed", sessionId: "p#t0", trial: 0, agentIds: ["p"] }),
     ];
     const { summary } = await run(events);
-    expect(summary.run.note).toMatch(/not identified/);
-    expect(summary.agents[0]).toMatchObject({ trajectories: 1, angle: null, vr: null, category: null });
+    expect(summary.run.method).toBe("choices");
+    expect(summary.agents[0]).toMatchObject({
+      trajectories: 1, angle: null, identified: false, angleSet: [[-135, -135], [45, 45]], category: null, vr: 1, vrChance: 1, vrCC: null,
+    });
+    expect(summary.agents[0].reason).toMatch(/^separation/);
   });
 
   it("errors on a stream without run.started", async () => {
