@@ -45,7 +45,7 @@ describe("hvae analyze / report / compare", () => {
     const s = JSON.parse(r.stdout) as Summary;
     expect(Object.keys(s)).toEqual(["run", "agents", "groups", "interactions"]);
     expect(Object.keys(s.agents[0])).toEqual([
-      "id", "type", "model", "value", "targetSet", "trajectories", "invalid", "angle", "angleCI",
+      "id", "type", "model", "value", "targetSet", "trajectories", "invalid", "angle", "angleCI", "identified", "angleSet", "reason",
       "category", "categoryAccuracy", "vr", "vrCI", "vrChance", "vrCC",
     ]);
     const byId = Object.fromEntries(s.agents.map((a) => [a.id, a]));
