@@ -6,7 +6,7 @@
  * const w = openDecisionsCsv("report/decisions.csv");
  * events$.pipe(tap((ev) => w.write(ev))).subscribe({ complete: () => w.close() });
  */
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, constants, openSync, writeSync } from "node:fs";
 import type { HvaeEvent } from "../../src/core/events.ts";
 import type { Analysis, Summary } from "../summary.ts";
 import { targetLabel, type ValueTarget } from "../value-target.ts";
@@ -60,7 +60,8 @@ export interface DecisionsCsvWriter {
  * raw model answer (from the transcripts), when there are any.
  */
 export function openDecisionsCsv(path: string, rawAnswer: (decisionId: string) => string | null = () => null): DecisionsCsvWriter {
-  const fd = openSync(path, "w");
+  // Never through a planted symlink (the report directory is inside the run directory).
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
   let buf = csvLine([...DECISION_COLUMNS]);
   // Requests wait here for their decision (a handful are in flight at any point of the log).
   const shown = new Map<string, string | null>();

@@ -2,7 +2,8 @@
  * The `hvae` command line. Each subcommand lives in its own module and is imported only when
  * used, so `hvae score` never pays for LangChain or mathjs start-up.
  */
-import { InputError } from "../core/errors.ts";
+import { InputError, IoError } from "../core/errors.ts";
+import { DISK_ERROR_CODES } from "../store/io-failure.ts";
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
@@ -57,9 +58,17 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     // Input problems are the user's to fix: a short message and exit 2, never a stack trace.
+    const errno = err as NodeJS.ErrnoException;
     if (err instanceof InputError) {
       console.error(`hvae: ${err.message}`);
       process.exitCode = 2;
+    } else if (err instanceof IoError) {
+      // The disk, not the input nor hvae: what could not be written and where (exit 4).
+      console.error(`hvae: ${err.message}`);
+      process.exitCode = 4;
+    } else if (errno && typeof errno.code === "string" && DISK_ERROR_CODES.has(errno.code) && typeof errno.syscall === "string") {
+      console.error(`hvae: ${errno.code === "ENOSPC" ? "disk full" : errno.code}: ${errno.syscall} ${errno.path ?? ""} failed`.trimEnd());
+      process.exitCode = 4;
     } else {
       console.error(`hvae: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       process.exitCode = 1;

@@ -9,7 +9,7 @@
  *   .pipe(filter((e) => e.type === "decision.made"))
  *   .subscribe((e) => console.log(e.agentId, e.option));
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { Observable } from "rxjs";
 import { InputError } from "../core/errors.ts";
 import { HvaeEvent } from "../core/events.ts";
@@ -31,6 +31,18 @@ export function readEvents(path: string, options: ReadEventsOptions = {}): Obser
   return new Observable<HvaeEvent>((subscriber) => {
     // Split by hand rather than with readline: on a million-line log readline's per-line
     // machinery (a regex split, an event per line) costs about a quarter of reading and parsing.
+    // A FIFO or a device (/dev/zero) would hang the reader or never end: only regular files.
+    let kind: string | null = null;
+    try {
+      const st = statSync(path);
+      if (!st.isFile()) kind = st.isFIFO() ? "a FIFO" : st.isCharacterDevice() || st.isBlockDevice() ? "a device" : st.isDirectory() ? "a directory" : "not a regular file";
+    } catch {
+      // ENOENT and friends are reported by the stream below.
+    }
+    if (kind) {
+      subscriber.error(new InputError(`${path}: ${kind}, not an event log (expected a regular file)`));
+      return;
+    }
     const input = createReadStream(path, { encoding: "utf8" });
     let rest = "";
     let lineNo = 0;

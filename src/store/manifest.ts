@@ -1,16 +1,19 @@
 /**
  * manifest.json: what a run was (the resolved scenario, seed, argv, versions of hvae and its key
  * dependencies) and how it went (start and end times, status, one entry per resumed segment).
- * It is rewritten atomically (temp file + rename), so a crash never leaves half a manifest.
+ * It is rewritten atomically (a fresh temp file, fsync, rename, fsync of the directory), so a crash
+ * or a full disk never leaves half a manifest: the old one stays until the new one is whole.
  *
  * @example
  * writeManifest(dir, { ...manifest, status: "completed", endedAt: new Date().toISOString() });
  * const m = readManifest(dir); // validated; InputError naming the field when broken
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 import { z } from "zod";
 import { InputError } from "../core/errors.ts";
 import { RunStatus } from "../core/events.ts";
+import { asIoError } from "./io-failure.ts";
 import { manifestPath } from "./run-dir.ts";
 
 export const ManifestStatus = z.union([RunStatus, z.literal("running")]);
@@ -44,14 +47,53 @@ export type Manifest = z.infer<typeof Manifest>;
 
 export function writeManifest(dir: string, manifest: Manifest): void {
   const path = manifestPath(dir);
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify(manifest, null, 2) + "\n");
-  renameSync(tmp, path);
+  const data = Buffer.from(JSON.stringify(manifest, null, 2) + "\n", "utf8");
+  // O_EXCL on a name of our own: never follows a planted symlink, never shares a temp file.
+  const tmp = `${path}.${process.pid}.tmp`;
+  let fd: number | null = null;
+  try {
+    fd = openSync(tmp, "wx", 0o644);
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = null;
+    renameSync(tmp, path);
+    syncDir(dirname(path));
+  } catch (err) {
+    if (fd !== null) {
+      try {
+        closeSync(fd);
+      } catch {
+        // closing is best effort; the temp file goes next
+      }
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // not created, or renamed already
+    }
+    throw asIoError(err, "the manifest", path, data.length);
+  }
+}
+
+/** The rename itself is durable only once the directory is synced (not possible everywhere). */
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is still atomic.
+  }
 }
 
 export function readManifest(dir: string): Manifest {
   const path = manifestPath(dir);
   if (!existsSync(path)) throw new InputError(`${path}: no manifest (is '${dir}' a run directory?)`);
+  if (!statSync(path).isFile()) throw new InputError(`${path}: not a regular file`);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, "utf8"));

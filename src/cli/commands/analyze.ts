@@ -12,6 +12,7 @@ import type { Analysis } from "../../../analysis/summary.ts";
 import { formatSummary } from "../../../analysis/report/terminal.ts";
 import { eventsPath } from "../../store/run-dir.ts";
 import { readEvents } from "../../store/jsonl-reader.ts";
+import { refuseDuplicates } from "../../store/log-integrity.ts";
 import { parseFlags } from "../args.ts";
 import { InputError } from "../../core/errors.ts";
 
@@ -23,6 +24,8 @@ export function runLogPath(runDir: string): string {
   if (!statSync(runDir).isDirectory()) throw new InputError(`${runDir}: not a directory (expected a run directory)`);
   const path = eventsPath(runDir);
   if (!existsSync(path)) throw new InputError(`${runDir}: no events.jsonl in this directory (is it a run directory?)`);
+  const st = statSync(path);
+  if (!st.isFile()) throw new InputError(`${path}: ${st.isFIFO() ? "a FIFO" : st.isCharacterDevice() || st.isBlockDevice() ? "a device" : "not a regular file"}, not an event log (expected a regular file)`);
   return path;
 }
 
@@ -35,7 +38,7 @@ export function runLogPath(runDir: string): string {
 export async function analyzeRun(runDir: string): Promise<Analysis> {
   const path = runLogPath(runDir);
   try {
-    return await lastValueFrom(readEvents(path).pipe(analyze()));
+    return await lastValueFrom(readEvents(path).pipe(refuseDuplicates(path), analyze()));
   } catch (err) {
     if (err instanceof Error && /no run\.started/.test(err.message)) {
       throw new InputError(`${path}: empty event log (no run.started event)`);

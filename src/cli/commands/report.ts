@@ -19,9 +19,12 @@ import type { Analysis } from "../../../analysis/summary.ts";
 import { readEvents } from "../../store/jsonl-reader.ts";
 import { openTranscripts, type TranscriptIndex } from "../../store/transcript-reader.ts";
 import { callJson } from "./transcript.ts";
+import { refuseDuplicates } from "../../store/log-integrity.ts";
 import { parseFlags } from "../args.ts";
 import { InputError } from "../../core/errors.ts";
 import { runLogPath } from "./analyze.ts";
+import { lockRunDir } from "../../store/run-lock.ts";
+import { checkOutputDir, NO_FOLLOW_WRITE, writeFileNoFollow } from "../../store/safe-write.ts";
 
 const USAGE = "hvae report <runDir> [--out DIR]";
 
@@ -38,7 +41,7 @@ export const TRANSCRIPTS_EXPORT = "transcripts.jsonl";
  */
 export async function writeReport(runDir: string, outDir: string): Promise<Analysis> {
   const path = runLogPath(runDir);
-  mkdirSync(outDir, { recursive: true });
+  checkOutputDir(runDir, outDir);
   const transcripts = openTranscripts(runDir);
   const rawAnswer = (id: string) => {
     const last = transcripts?.forDecision(id).at(-1);
@@ -47,7 +50,7 @@ export async function writeReport(runDir: string, outDir: string): Promise<Analy
   const decisions = openDecisionsCsv(join(outDir, "decisions.csv"), rawAnswer);
   let analysis: Analysis;
   try {
-    analysis = await lastValueFrom(readEvents(path).pipe(tap((ev) => decisions.write(ev)), analyze()));
+    analysis = await lastValueFrom(readEvents(path).pipe(refuseDuplicates(path), tap((ev) => decisions.write(ev)), analyze()));
   } catch (err) {
     if (err instanceof Error && /no run\.started/.test(err.message)) {
       throw new InputError(`${path}: empty event log (no run.started event)`);
@@ -61,10 +64,10 @@ export async function writeReport(runDir: string, outDir: string): Promise<Analy
     transcripts.close();
   }
   const charts = await renderCharts(analysis);
-  writeFileSync(join(outDir, "report.html"), reportHtml(analysis, charts));
-  writeFileSync(join(outDir, "summary.md"), summaryMarkdown(analysis.summary));
-  writeFileSync(join(outDir, "trajectories.csv"), trajectoriesCsv(analysis));
-  writeFileSync(join(outDir, "agents.csv"), agentsCsv(analysis.summary));
+  writeFileNoFollow(join(outDir, "report.html"), reportHtml(analysis, charts), "the report");
+  writeFileNoFollow(join(outDir, "summary.md"), summaryMarkdown(analysis.summary), "the report");
+  writeFileNoFollow(join(outDir, "trajectories.csv"), trajectoriesCsv(analysis), "the report");
+  writeFileNoFollow(join(outDir, "agents.csv"), agentsCsv(analysis.summary), "the report");
   return analysis;
 }
 
@@ -73,7 +76,7 @@ export async function writeReport(runDir: string, outDir: string): Promise<Analy
  * (`pd.read_json(path, lines=True)`), written in bounded batches.
  */
 export function exportTranscripts(t: TranscriptIndex, path: string): void {
-  const fd = openSync(path, "w");
+  const fd = openSync(path, NO_FOLLOW_WRITE, 0o644);
   let buf = "";
   try {
     t.each((c) => {
@@ -98,7 +101,14 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new InputError(`expected one run directory\nusage: ${USAGE}`);
   const runDir = positionals[0];
   const outDir = values.out ?? join(runDir, "report");
-  await writeReport(runDir, outDir);
+  runLogPath(runDir);
+  // One writer per run directory: a report is not drawn from a log another process is appending to.
+  const lock = lockRunDir(runDir, "hvae report");
+  try {
+    await writeReport(runDir, outDir);
+  } finally {
+    lock.release();
+  }
   console.log(join(outDir, "report.html"));
   return 0;
 }

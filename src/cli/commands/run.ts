@@ -9,7 +9,7 @@
  * // hvae run scenarios/demo.yaml --seed 3 --out runs
  * // hvae run --resume runs/demo-20250101T120000Z-3fa9c2 --max-cost 5
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Subject } from "rxjs";
 import type { AgentContext, AgentSpec } from "../../../agents/agent.ts";
@@ -28,12 +28,15 @@ import { loadResume } from "../../store/resume.ts";
 import { createRunDir, eventsPath } from "../../store/run-dir.ts";
 import { openTranscriptStore, type TranscriptStore } from "../../store/transcripts.ts";
 import { intFlag, numberFlag, parseFlags } from "../args.ts";
-import { InputError } from "../../core/errors.ts";
+import { InputError, IoError } from "../../core/errors.ts";
+import { asIoError } from "../../store/io-failure.ts";
+import { lockRunDir, type RunLock } from "../../store/run-lock.ts";
+import { cacheFile } from "../cache-location.ts";
 import { createProgress } from "../progress.ts";
 
 const USAGE =
-  "hvae run <scenario> [--out DIR] [--seed N] [--max-concurrency N] [--quiet] [--model REF] [--no-cache] [--refresh-cache] [--max-cost USD] [--live-metrics]\n" +
-  "       hvae run --resume RUNDIR [--max-concurrency N] [--quiet] [--no-cache] [--refresh-cache] [--max-cost USD] [--live-metrics]";
+  "hvae run <scenario> [--out DIR] [--seed N] [--max-concurrency N] [--quiet] [--model REF] [--no-cache] [--refresh-cache] [--max-cost USD] [--live-metrics] [--cache DIR]\n" +
+  "       hvae run --resume RUNDIR [--max-concurrency N] [--quiet] [--no-cache] [--refresh-cache] [--max-cost USD] [--live-metrics] [--cache DIR]";
 
 const FLAGS = {
   out: { type: "string" },
@@ -46,6 +49,7 @@ const FLAGS = {
   "refresh-cache": { type: "boolean" },
   "max-cost": { type: "string" },
   "live-metrics": { type: "boolean" },
+  cache: { type: "string" },
 } as const;
 
 type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>["values"];
@@ -84,6 +88,7 @@ async function newRun(flags: Flags, positionals: string[], argv: string[]): Prom
     await preflight(specs, scenario, loaded.dir, gateway);
     const started = new Date();
     const { runId, dir } = createRunDir(resolve(flags.out ?? "runs"), scenario.name, scenario, started);
+    const lock = lockRunDir(dir, "hvae run");
     const manifest: Manifest = {
       runId,
       status: "running",
@@ -99,8 +104,20 @@ async function newRun(flags: Flags, positionals: string[], argv: string[]): Prom
       plannedSessions: plan.sessions.length,
       segments: [{ startedAt: started.toISOString(), endedAt: null, status: "running", argv }],
     };
-    writeManifest(dir, manifest);
-    return await execute({ scenario, specs, dir, runId, manifest, gateway, transcripts, flags, resume: null, recorded: 0, total: plan.plannedDecisions });
+    try {
+      // The manifest comes first: a directory without one is not a run and cannot be resumed.
+      writeManifest(dir, manifest);
+    } catch (err) {
+      lock.release();
+      rmSync(dir, { recursive: true, force: true });
+      if (err instanceof IoError) throw new IoError(`${err.message}; nothing was run (the run directory was removed)`, err.code);
+      throw err;
+    }
+    try {
+      return await execute({ scenario, specs, dir, runId, manifest, gateway, transcripts, flags, resume: null, recorded: 0, total: plan.plannedDecisions });
+    } finally {
+      lock.release();
+    }
   } finally {
     await gateway?.close();
   }
@@ -112,6 +129,15 @@ async function resumeRun(flags: Flags, positionals: string[], argv: string[]): P
     if (flags[flag] !== undefined) throw new InputError(`--${flag} cannot be combined with --resume: a resumed run keeps its scenario`);
   }
   const dir = resolve(flags.resume!);
+  const lock = lockRunDir(dir, "hvae run --resume");
+  try {
+    return await resumeLocked(dir, flags, argv);
+  } finally {
+    lock.release();
+  }
+}
+
+async function resumeLocked(dir: string, flags: Flags, argv: string[]): Promise<number> {
   const state = await loadResume(dir);
   if (state.truncatedBytes > 0) process.stderr.write(`hvae: cut a torn last line (${state.truncatedBytes} bytes) off ${eventsPath(dir)}\n`);
   const parsed = Scenario.safeParse(state.manifest.scenario);
@@ -176,7 +202,8 @@ interface Execution {
 
 async function execute(x: Execution): Promise<number> {
   const scenarioDir = x.scenarioDir ?? x.manifest.scenarioDir;
-  const writer = openJsonlWriter(eventsPath(x.dir));
+  let ioFailure: IoError | null = null;
+  const writer = openJsonlWriter(eventsPath(x.dir), { onError: (err) => (ioFailure ??= err) });
   // Only runs that call models have transcripts; their absence tells the viewer why panes are empty.
   const store = x.gateway ? openTranscriptStore(x.dir, { resume: x.resume !== null }) : null;
   x.transcripts.attach(store);
@@ -205,7 +232,14 @@ async function execute(x: Execution): Promise<number> {
     const endedAt = new Date().toISOString();
     const segments = x.manifest.segments.slice();
     segments[segments.length - 1] = { ...segments[segments.length - 1], endedAt, status: final };
-    writeManifest(x.dir, { ...x.manifest, status: final, endedAt, segments });
+    try {
+      writeManifest(x.dir, { ...x.manifest, status: final, endedAt, segments });
+    } catch (err) {
+      // The disk that took the log may refuse the manifest too: the old manifest stays whole
+      // (status running), which is all a resume needs.
+      if (!(err instanceof IoError)) throw err;
+      ioFailure ??= err;
+    }
   };
   try {
     await new Promise<void>((done, fail) => {
@@ -216,7 +250,7 @@ async function execute(x: Execution): Promise<number> {
         createAgent: (spec, ctx) => createAgent(spec, ctx, scenarioDir),
         gateway: x.gateway,
         resume: x.resume,
-        shouldStop: () => (interrupted ? "interrupted" : null),
+        shouldStop: () => (ioFailure ? "failed" : interrupted ? "interrupted" : null),
       }).subscribe({
         next(ev) {
           writer.write(ev);
@@ -242,7 +276,12 @@ async function execute(x: Execution): Promise<number> {
   }
   progress.stop();
   closeStores();
-  finish(status);
+  ioFailure ??= writer.failure;
+  finish(ioFailure ? "failed" : status);
+  if (ioFailure) {
+    const failure = ioFailure as IoError;
+    throw new IoError(`${failure.message}\nhvae: free some space (or fix the cause), then continue with: hvae run --resume ${x.dir}`, failure.code);
+  }
 
   if (x.gateway) {
     const s = x.gateway.summary();
@@ -272,8 +311,14 @@ const EXIT_CODES: Record<RunStatus, number> = { completed: 0, "budget-exhausted"
 /** Only scenarios with llm agents load the gateway (and with it LangChain and SQLite). */
 async function openGateway(scenario: Scenario, specs: AgentSpec[], flags: Flags, transcripts: TranscriptRelay): Promise<ModelGateway | null> {
   if (!specs.some((s) => s.type === "llm")) return null;
-  const cachePath = flags["no-cache"] ? null : resolve(process.env.HVAE_CACHE ?? ".hvae/cache.sqlite");
-  if (cachePath) mkdirSync(dirname(cachePath), { recursive: true });
+  const cachePath = flags["no-cache"] ? null : cacheFile({ cacheDir: flags.cache, env: process.env });
+  if (cachePath) {
+    try {
+      mkdirSync(dirname(cachePath), { recursive: true });
+    } catch (err) {
+      throw asIoError(err, "the response cache directory", dirname(cachePath));
+    }
+  }
   const { createGateway } = await import("../../models/gateway.ts");
   return createGateway({
     endpoints: scenario.endpoints,
