@@ -101,7 +101,7 @@ describe("one writer per run directory", () => {
     const ok = await hvae(["report", done.last]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(existsSync(join(done.last, ".lock"))).toBe(false);
-  }, 60_000);
+  }, 180_000);
 
   it("analyze and report refuse a log written twice instead of counting it twice", async () => {
     writeFileSync(join(dir, "twice.yaml"), SCENARIO.replace("trials: 800", "trials: 3").replace("name: lock", "name: twice"));
@@ -127,5 +127,5 @@ describe("one writer per run directory", () => {
     const firstDecision = outcomes(lines.map((l) => JSON.parse(l)))[0] as EventOf<"decision.made">;
     expect(b.stderr).toMatch(new RegExp(`decision ${firstDecision.decisionId.replace(/[.*+?^$|()[\]\\]/g, "\\$&")} recorded again after its session finished`));
     expect(b.stderr).not.toMatch(/internal error|\n\s+at /);
-  }, 60_000);
+  }, 180_000);
 });
