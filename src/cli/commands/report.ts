@@ -7,7 +7,7 @@
  * @example
  * // hvae report runs/demo-20250101T120000Z-3fa9c2 --out /tmp/demo-report
  */
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { lastValueFrom, tap } from "rxjs";
 import { analyze } from "../../../analysis/operators.ts";
