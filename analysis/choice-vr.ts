@@ -1,5 +1,5 @@
 /**
- * Value rationality on a game's own terms (docs/METHOD.md §8, "Value rationality on any game"),
+ * Value rationality on a game's own terms (docs/METHOD.md §9, "Value rationality on any game"),
  * for every game whose `scoring` is "choices" (dictator, custom, public goods, commons, ultimatum,
  * trust, expression games). Per decision:
  *

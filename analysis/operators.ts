@@ -15,6 +15,8 @@ import type { Fact, Game, Move } from "../src/games/contract.ts";
 import { valueAngle } from "../src/core/values.ts";
 import { allocationGame } from "./allocation-game.ts";
 import { choiceVR, moveScore, type MoveScore } from "./choice-vr.ts";
+import type { Metric } from "./metrics/metric.ts";
+import { metricsFor } from "./metrics/registry.ts";
 import { angleFromMeans, categorize, type Category } from "./svo.ts";
 import { chanceBaseline, chanceCorrected, inTargetCategory, valueRationality } from "./value-rationality.ts";
 import { targetKey, targetLabel, type ValueTarget } from "./value-target.ts";
@@ -114,6 +116,8 @@ export interface RunAccumulator {
   readonly moveList: Move[];
   /** Choices games: a move's scoring against one target, keyed `${move index}|${target key}`. */
   readonly scores: Map<string, MoveScore>;
+  /** The registered game measures that apply to the run's game, each with its state (metrics/registry.ts). */
+  metrics: { readonly metric: Metric<any>; readonly state: unknown }[];
   readonly open: Map<string, OpenTrajectory>;
   readonly trajectories: TrajectoryRecord[];
   readonly live: Map<string, LiveGroup>;
@@ -155,6 +159,7 @@ export function createAccumulator(opts: AnalysisOptions = {}): RunAccumulator {
     moveIndex: new Map(),
     moveList: [],
     scores: new Map(),
+    metrics: [],
     open: new Map(),
     trajectories: [],
     live: new Map(),
@@ -183,6 +188,7 @@ function startRun(acc: RunAccumulator, ev: EventOf<"run.started">): void {
   if (!acc.run) {
     const game = acc.resolveGame?.(ev) ?? allocationGame(ev.game, ev.items);
     acc.game = game;
+    acc.metrics = metricsFor(game).map((metric) => ({ metric, state: metric.init() }));
     acc.run = {
       id: ev.runId,
       scenario: ev.scenario,
@@ -325,6 +331,14 @@ function recordDecision(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
   let counts = byMove.get(moveIndex);
   if (!counts) byMove.set(moveIndex, (counts = new Float64Array(move.options.length)));
   counts[option]++;
+  for (const m of acc.metrics) m.metric.onDecision?.(m.state, { agentId: ev.agentId, sessionId: ev.sessionId, move, option });
+}
+
+/** A settled round for the game measures: its members and the settlement's facts, when the log records them. */
+function recordSettled(acc: RunAccumulator, ev: EventOf<"round.settled">): void {
+  const facts = (ev as unknown as { facts?: Readonly<Record<string, Fact>> | null }).facts ?? null;
+  const record = { sessionId: ev.sessionId, agentIds: ev.outcomes.map((o) => o.agentId), round: ev.round, facts };
+  for (const m of acc.metrics) m.metric.onSettled?.(m.state, record);
 }
 
 /**
@@ -425,7 +439,11 @@ export function foldEvent(acc: RunAccumulator, ev: HvaeEvent): RunAccumulator {
       }
       break;
     }
+    case "round.settled":
+      if (acc.metrics.length) recordSettled(acc, ev);
+      break;
     case "trial.completed": {
+      for (const m of acc.metrics) m.metric.onTrial?.(m.state, { sessionId: ev.sessionId, agentIds: ev.agentIds });
       const closed: TrajectoryRecord[] = [];
       for (const agentId of ev.agentIds) {
         const key = `${ev.sessionId}\u0000${agentId}`;

@@ -123,12 +123,26 @@ export interface InteractionCell extends AngleIdentification {
   vrCC: number | null;
 }
 
+/** A game measure (METHOD §11): the run's mean, per group (model × value × condition) and per agent. */
+export interface MeasureSummary {
+  name: string;
+  summary: string;
+  unit: string;
+  /** Mean over the run's observations (null: none). */
+  value: number | null;
+  n: number;
+  groups: { model: string; value: string; condition: string | null; mean: number | null; n: number }[];
+  agents: Record<string, number | null>;
+}
+
 /** Exactly what `hvae analyze --json` prints. */
 export interface Summary {
   run: RunSummary;
   agents: AgentSummary[];
   groups: GroupSummary[];
   interactions: InteractionCell[];
+  /** The game measures that apply to the run's game ([] on the slider). */
+  measures: MeasureSummary[];
 }
 
 export interface AgentTrialPoint extends TrialPoint {
@@ -408,6 +422,37 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
     for (const p of trialPoints(ts, stats.mean)) agentTrials.push({ agentId, ...p });
   }
 
+  // Game measures, pooled per group from the agents' sums.
+  const measures: MeasureSummary[] = acc.metrics.map(({ metric, state }) => {
+    const r = metric.report(state);
+    const agentsOut: Record<string, number | null> = {};
+    for (const info of acc.agents.values()) {
+      const t = r.agents.get(info.info.id);
+      agentsOut[info.info.id] = t && t.n ? t.sum / t.n : null;
+    }
+    const groupsOut = groups.map((g) => {
+      let sum = 0;
+      let n = 0;
+      for (const m of agentGroups.get(JSON.stringify([g.model, g.value, g.condition])) ?? []) {
+        const t = r.agents.get(m.info.id);
+        if (t) {
+          sum += t.sum;
+          n += t.n;
+        }
+      }
+      return { model: g.model, value: g.value, condition: g.condition, mean: n ? sum / n : null, n };
+    });
+    return {
+      name: metric.name,
+      summary: metric.summary,
+      unit: metric.unit,
+      value: r.run.n ? r.run.sum / r.run.n : null,
+      n: r.run.n,
+      groups: groupsOut,
+      agents: agentsOut,
+    };
+  });
+
   const summary: Summary = {
     run: {
       id: run.id,
@@ -436,6 +481,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
     agents,
     groups,
     interactions,
+    measures,
   };
   return { summary, trajectories: acc.trajectories, agentTrials };
 }

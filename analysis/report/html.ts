@@ -7,7 +7,7 @@
  */
 import type { Analysis } from "../summary.ts";
 import type { RenderedChart } from "./charts.ts";
-import { agentTable, fmt as f, groupTable, type TableData } from "./tables.ts";
+import { agentTable, fmt as f, groupTable, measureTable, type TableData } from "./tables.ts";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 function table({ header, rows, numeric }: TableData): string {
@@ -57,6 +57,8 @@ export function reportHtml(a: Analysis, charts: readonly RenderedChart[]): strin
     .join("\n");
   const groups = table(groupTable(s));
   const agents = table(agentTable(s));
+  const measureData = measureTable(s);
+  const measures = measureData ? `<h2>Game measures</h2>\n<p class="note">Means per valid decision (per trial for stock and survival).</p>\n${table(measureData)}\n` : "";
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -77,7 +79,7 @@ corrects for a uniformly random responder (0 = chance, 1 = perfect). Intervals a
 ${figures}
 <h2>Groups (model × condition × value)</h2>
 ${groups}
-<h2>Agents</h2>
+${measures}<h2>Agents</h2>
 ${agents}
 </main>
 </body>

@@ -7,7 +7,7 @@
  */
 import type { GroupSummary, Summary } from "../summary.ts";
 import { valueRank } from "../summary.ts";
-import { agentTable, angleCell, fmt as f, fmtCI as ci, groupTable, type TableData } from "./tables.ts";
+import { agentTable, angleCell, fmt as f, fmtCI as ci, groupTable, measureTable, type TableData } from "./tables.ts";
 
 const tableArgs = (t: TableData) => [t.header, t.rows, t.numeric] as const;
 const esc = (s: string) => s.replace(/\|/g, "\\|");
@@ -70,6 +70,10 @@ export function summaryMarkdown(s: Summary): string {
     "",
     mdTable(...tableArgs(groupTable(s))),
     "",
+    ...(() => {
+      const m = measureTable(s);
+      return m ? ["## Game measures", "", "Means per valid decision (per trial for stock and survival); METHOD §11.", "", mdTable(...tableArgs(m)), ""] : [];
+    })(),
     "## Agents",
     "",
     mdTable(...tableArgs(agentTable(s))),

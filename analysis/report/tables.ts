@@ -71,3 +71,29 @@ export function agentTable(s: Summary): TableData {
     numeric: [false, false, false, false, true, true, true, true, true, false, true, true, true, true, true],
   };
 }
+
+/** A group's short label: model · value · condition (the condition only when there is one). */
+const groupLabel = (g: { model: string; value: string; condition: string | null }) =>
+  [g.model, g.value, g.condition].filter((x) => x !== null).join(" · ");
+
+/**
+ * The game measures (METHOD §11): one row per measure, its unit, the run's mean (n) and the
+ * mean per group; null when the game has none.
+ */
+export function measureTable(s: Summary): TableData | null {
+  if (!s.measures || s.measures.length === 0) return null;
+  const labels = s.groups.map(groupLabel);
+  return {
+    header: ["measure", "unit", "all (n)", ...labels],
+    rows: s.measures.map((m) => [
+      m.name,
+      m.unit,
+      `${fmt(m.value, 3)} (${m.n})`,
+      ...s.groups.map((g) => {
+        const x = m.groups.find((y) => y.model === g.model && y.value === g.value && y.condition === g.condition);
+        return x && x.n ? fmt(x.mean, 3) : "–";
+      }),
+    ]),
+    numeric: [false, false, true, ...labels.map(() => true)],
+  };
+}

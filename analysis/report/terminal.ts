@@ -6,7 +6,7 @@
  * console.log(formatSummary((await analyzeRun(dir)).summary));
  */
 import type { Summary } from "../summary.ts";
-import { angleCell, fmt, fmtCI } from "./tables.ts";
+import { angleCell, fmt, fmtCI, measureTable } from "./tables.ts";
 
 
 /** Left-aligned text columns, right-aligned numbers, one header rule. */
@@ -55,6 +55,8 @@ export function formatSummary(s: Summary): string {
       ]),
     ),
   );
+  const measures = measureTable(s);
+  if (measures) out.push("", "Game measures (METHOD §11; means per valid decision or per trial):", textTable([...measures.header], measures.rows));
   out.push("", "Agents:");
   const shown = s.agents.slice(0, MAX_AGENT_ROWS);
   out.push(

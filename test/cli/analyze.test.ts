@@ -43,7 +43,7 @@ describe("hvae analyze / report / compare", () => {
     const r = hvae("analyze", runDir, "--json");
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as Summary;
-    expect(Object.keys(s)).toEqual(["run", "agents", "groups", "interactions"]);
+    expect(Object.keys(s)).toEqual(["run", "agents", "groups", "interactions", "measures"]);
     expect(Object.keys(s.agents[0])).toEqual([
       "id", "type", "model", "value", "targetSet", "trajectories", "invalid", "angle", "angleCI", "identified", "angleSet", "reason",
       "category", "categoryAccuracy", "vr", "vrCI", "vrChance", "vrCC",
