@@ -9,6 +9,7 @@ import { METRICS, metricsFor } from "../../analysis/metrics/registry.ts";
 import { analyze } from "../../analysis/operators.ts";
 import { formatSummary } from "../../analysis/report/terminal.ts";
 import { summaryMarkdown } from "../../analysis/report/markdown.ts";
+import type { MeasureSummary, Summary } from "../../analysis/summary.ts";
 import type { HvaeEvent, ValueSpec } from "../../src/core/events.ts";
 import type { Game, GameModule } from "../../src/games/contract.ts";
 import { commons } from "../../src/games/commons.ts";
@@ -28,9 +29,7 @@ async function play(game: Game, groups: ValueSpec[][], trials = 2) {
   return { summary: (await lastValueFrom(from(events).pipe(analyze({ resolveGame: () => game })))).summary, events };
 }
 
-const measure = (s: { measures: { name: string }[] }, name: string) => s.measures.find((m) => m.name === name) as {
-  value: number | null; n: number; agents: Record<string, number | null>; groups: { value: string; mean: number | null }[];
-};
+const measure = (s: Summary, name: string): MeasureSummary => s.measures.find((m) => m.name === name)!;
 
 describe("game measures", () => {
   it("are registered once, by unique name, with unit and summary; the slider and two-person items have none", () => {
