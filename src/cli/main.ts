@@ -10,6 +10,7 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 const COMMANDS: Record<string, Command> = {
   run: { summary: "run a scenario: hvae run <scenario> [--out DIR] [--seed N] [--resume DIR] …", load: () => import("./commands/run.ts") },
   validate: { summary: "check a scenario file and report every problem with its path and line", load: () => import("./commands/validate.ts") },
+  plan: { summary: "before paying: cells, sessions, decisions, model calls, tokens and cost of a scenario", load: () => import("./commands/plan.ts") },
   schema: { summary: "print the scenario JSON Schema (for editor completion)", load: () => import("./commands/schema.ts") },
   score: { summary: "score SVO Slider answers from a CSV or JSON file", load: () => import("./commands/score.ts") },
   analyze: { summary: "per-agent angles, categories and value rationality of a run", load: () => import("./commands/analyze.ts") },

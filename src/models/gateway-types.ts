@@ -134,6 +134,12 @@ export interface ModelGateway {
    * need not implement it (agents then assume true).
    */
   supportsStructuredOutput?(model: string): boolean;
+  /**
+   * A view of this gateway for one run of an experiment: the same endpoints, limits, cache and
+   * budget, but its own `calls$` and transcript sink, so each cell's log holds its own calls.
+   * Closing a view leaves the gateway open. Optional for test fakes.
+   */
+  view?(sink: { transcripts: TranscriptSink | null }): ModelGateway;
 }
 
 /**

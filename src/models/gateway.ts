@@ -27,6 +27,7 @@ import {
   type GatewayOptions,
   type ModelGateway,
   type TranscriptRecord,
+  type TranscriptSink,
 } from "./gateway-types.ts";
 import { resolveModelRef, type ResolvedModel } from "./model-ref.ts";
 import { createLimiter, type Limiter } from "./rate-limit.ts";
@@ -99,16 +100,21 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
   // Set by the first call that shows an endpoint cannot serve the run; every later call stops.
   let unusable: string | null = null;
 
+  // A view's requests are reported to the view (an experiment's cell), all others to the gateway.
+  const rootRoute: Route = { calls$, transcripts: opts.transcripts ?? null };
+  const routes = new WeakMap<ChatRequest, Route>();
+
   /** The one place a call is reported: a `model.call` body, and its transcript record to the sink. */
   function report(req: ChatRequest, m: ResolvedModel, fields: Partial<ModelCallBody>, response: TranscriptRecord["response"] = null) {
-    if (opts.transcripts) {
-      opts.transcripts.record({
+    const route = routes.get(req) ?? rootRoute;
+    if (route.transcripts) {
+      route.transcripts.record({
         request: req, endpoint: m.endpointName, model: m.model, format: req.schema ? formatFor(req.schema) : null,
         response: response && { content: response.content, refusal: response.refusal, finishReason: response.finishReason ?? null, inputTokens: response.inputTokens, outputTokens: response.outputTokens },
         cached: fields.cached ?? false, error: fields.error ?? null, attempts: fields.attempts ?? 0, latencyMs: fields.latencyMs ?? 0, costUsd: fields.costUsd ?? 0,
       });
     }
-    calls$.next({
+    route.calls$.next({
       type: "model.call",
       decisionId: req.decisionId,
       agentId: req.agentId,
@@ -232,6 +238,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
     }
   }
 
+  const views = new Set<Subject<ModelCallBody>>();
   return {
     chat,
     calls$: calls$.asObservable(),
@@ -239,11 +246,38 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
     unusable: () => unusable,
     summary: () => ({ ...totals }),
     supportsStructuredOutput: (model) => resolve(model).settings.structuredOutput,
+    view(sink) {
+      const route: Route = { calls$: new Subject<ModelCallBody>(), transcripts: sink.transcripts };
+      views.add(route.calls$);
+      return {
+        chat(req) {
+          routes.set(req, route);
+          return chat(req);
+        },
+        calls$: route.calls$.asObservable(),
+        budgetExhausted: exhausted,
+        unusable: () => unusable,
+        summary: () => ({ ...totals }),
+        supportsStructuredOutput: (model) => resolve(model).settings.structuredOutput,
+        // Closing a view ends its stream only; the shared gateway stays open for the other views.
+        async close() {
+          route.calls$.complete();
+          views.delete(route.calls$);
+        },
+      };
+    },
     async close() {
       if (closed) return;
       closed = true;
       calls$.complete();
+      for (const v of views) v.complete();
       cache?.close();
     },
   };
+}
+
+/** Where a call's model.call body and transcript record go. */
+interface Route {
+  readonly calls$: Subject<ModelCallBody>;
+  readonly transcripts: TranscriptSink | null;
 }

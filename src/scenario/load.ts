@@ -16,11 +16,14 @@ import { modelRefProblem } from "../models/model-ref.ts";
 import { issuesToProblems, problemAt, ScenarioError, yamlLocator, type Locator, type Problem } from "./errors.ts";
 import { expandAgentsWithSource } from "./expand.ts";
 import { jsonSyntaxError, lineColumn } from "../json-syntax.ts";
-import { Scenario } from "./schema.ts";
+import { agentSchemaFor, Scenario } from "./schema.ts";
+import { expandSweep, isScenarioPath, type SweepCell } from "./sweep.ts";
 
 export interface LoadedScenario {
-  /** Parsed, defaults applied. */
+  /** Parsed, defaults applied (for a swept file: the file without its sweep applied). */
   scenario: Scenario;
+  /** The sweep's cells, each a validated scenario; null when the file has no `sweep:`. */
+  cells: ScenarioCell[] | null;
   /** Absolute path of the file. */
   path: string;
   /** Its directory: custom agent module paths are relative to it. */
@@ -37,14 +40,25 @@ export async function loadScenario(path: string): Promise<LoadedScenario> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(code === "ENOENT" ? `scenario file not found: ${path}` : `cannot read scenario ${path}: ${(err as Error).message}`);
   }
-  return { scenario: parseScenarioText(text, abs), path: abs, dir: dirname(abs) };
+  return { ...parseScenarioFile(text, abs), path: abs, dir: dirname(abs) };
+}
+
+/** One cell of a sweep: its factor values and its scenario. */
+export interface ScenarioCell extends Omit<SweepCell, "raw"> {
+  readonly scenario: Scenario;
+}
+
+/** Validates scenario text; throws ScenarioError listing every problem. */
+export function parseScenarioText(text: string, fileName: string): Scenario {
+  return parseScenarioFile(text, fileName).scenario;
 }
 
 /**
- * Validates scenario text. `fileName` names the file in messages (its base name) and anchors
- * relative custom-agent module paths (its directory).
+ * Validates scenario text and, when it has a `sweep:`, every cell of it (each message names its
+ * cell). `fileName` names the file in messages (its base name) and anchors relative
+ * custom-agent module paths (its directory).
  */
-export function parseScenarioText(text: string, fileName: string): Scenario {
+export function parseScenarioFile(text: string, fileName: string): { scenario: Scenario; cells: ScenarioCell[] | null } {
   const shown = basename(fileName);
   // Said plainly: YAML would read either as a scalar and report "expected a mapping".
   const whole = (message: string) => new ScenarioError(shown, [{ path: "", line: null, column: null, message }]);
@@ -77,11 +91,76 @@ export function parseScenarioText(text: string, fileName: string): Scenario {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ScenarioError(shown, [problemAt(locator, [], "expected a mapping of scenario fields (name, agents, …)")]);
   }
-  const parsed = Scenario.safeParse(raw);
-  if (!parsed.success) throw new ScenarioError(shown, byLine(issuesToProblems(parsed.error.issues, raw, locator)));
-  const problems = semanticProblems(parsed.data, dirname(resolve(fileName)), locator);
-  if (problems.length > 0) throw new ScenarioError(shown, byLine(problems));
-  return parsed.data;
+  const dir = dirname(resolve(fileName));
+  const record = raw as Record<string, unknown>;
+  const base = record.sweep !== undefined ? { ...record, sweep: {} } : record;
+  const parsed = Scenario.safeParse(base);
+  // A swept game field applies to the game as written, or to the default game when none is.
+  const sweep = expandSweep(parsed.success && record.game === undefined ? { ...record, game: parsed.data.game } : record, agentKnowsField);
+  const sweepProblems = sweep.problems.map((p) => problemAt(locator, p.path, p.message));
+  if (!parsed.success) throw new ScenarioError(shown, byLine([...sweepProblems, ...issuesToProblems(parsed.error.issues, base, locator)]));
+  const problems = [...sweepProblems, ...semanticProblems(parsed.data, dir, locator)];
+  if (problems.length > 0 || !sweep.cells) {
+    if (problems.length > 0) throw new ScenarioError(shown, byLine(problems));
+    return { scenario: parsed.data, cells: null };
+  }
+  // Each cell is checked as a scenario of its own; a problem the plain file has was said above.
+  // The same problem from many cells (one bad value in a list) is said once, naming the cells.
+  const cells: ScenarioCell[] = [];
+  const grouped = new Map<string, { problem: Problem; cells: string[] }>();
+  for (const cell of sweep.cells) {
+    const checked = Scenario.safeParse(cell.raw);
+    const found = checked.success
+      ? semanticProblems(checked.data, dir, locator)
+      : issuesToProblems(checked.error.issues, cell.raw, locator);
+    for (const p of found) {
+      const placed = relocate(p, cell, sweep.cells, locator);
+      const key = `${placed.line}:${placed.column}:${placed.path}:${placed.message}`;
+      const group = grouped.get(key) ?? grouped.set(key, { problem: placed, cells: [] }).get(key)!;
+      group.cells.push(cell.label ? `${cell.id} (${cell.label})` : cell.id);
+    }
+    if (checked.success) {
+      const { raw: _raw, ...rest } = cell;
+      cells.push({ ...rest, scenario: checked.data });
+    }
+  }
+  if (grouped.size > 0) {
+    const problems = [...grouped.values()].map(({ problem, cells: names }) => ({
+      ...problem,
+      message: `${problem.message} (in ${names.length === 1 ? "cell" : `${names.length} cells:`} ${listIds(names)})`,
+    }));
+    throw new ScenarioError(shown, byLine(problems));
+  }
+  return { scenario: parsed.data, cells };
+}
+
+/** An agent path applies to the entries whose type has that field (a module agent: fields it already has). */
+function agentKnowsField(entry: Record<string, unknown>, field: string): boolean {
+  const schema = agentSchemaFor(entry) as { shape?: Record<string, unknown> } | null;
+  if (schema?.shape && Object.hasOwn(schema.shape, field)) return !isModulePath(String(entry.type)) || Object.hasOwn(entry, field);
+  return Object.hasOwn(entry, field);
+}
+
+function isModulePath(type: string): boolean {
+  return type.startsWith(".") || isAbsolute(type);
+}
+
+/** A cell's problem about a swept field is placed at the value in the sweep list that caused it. */
+function relocate(p: Problem, cell: SweepCell, all: readonly SweepCell[], locator: Locator | null): Problem {
+  for (const [path, value] of Object.entries(cell.factors)) {
+    const tail = isScenarioPath(path) ? path : `.${path}`;
+    if (p.path === path || (p.path.startsWith("agents[") && p.path.endsWith(tail))) {
+      const at = problemAt(locator, ["sweep", path, uniqueIndex(all.map((c) => c.factors[path]), value)], p.message);
+      return { ...at, message: `${p.path}: ${p.message}` };
+    }
+  }
+  return p;
+}
+
+function uniqueIndex(values: readonly unknown[], value: unknown): number {
+  const distinct: string[] = [];
+  for (const v of values) if (!distinct.includes(JSON.stringify(v))) distinct.push(JSON.stringify(v));
+  return Math.max(0, distinct.indexOf(JSON.stringify(value)));
 }
 
 /** What the schema cannot see: relations between fields, and files the scenario names. */

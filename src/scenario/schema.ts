@@ -194,6 +194,11 @@ export const Scenario = z
     endpoints: z.record(Id, Endpoint).default({}),
     prices: z.record(z.string(), Price).default({}),
     agents: z.array(AgentEntry).min(1, "expected at least one agent"),
+    /**
+     * An experiment: field paths (`model`, `prompts.goal`, `game.rounds`, `trials`, …) to lists of
+     * values, crossed into cells that each run as a scenario of their own (src/scenario/sweep.ts).
+     */
+    sweep: z.record(z.string(), z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).min(1)).default({}),
   })
   .strict();
 export type Scenario = z.infer<typeof Scenario>;

@@ -22,17 +22,18 @@ import { createRng } from "../../core/random.ts";
 import { expandAgents } from "../../scenario/expand.ts";
 import { loadScenario } from "../../scenario/load.ts";
 import { Scenario } from "../../scenario/schema.ts";
-import { openJsonlWriter } from "../../store/jsonl-writer.ts";
+import { openJsonlWriter, type JsonlWriter } from "../../store/jsonl-writer.ts";
 import { collectVersions, writeManifest, type Manifest } from "../../store/manifest.ts";
 import { loadResume } from "../../store/resume.ts";
 import { createRunDir, eventsPath } from "../../store/run-dir.ts";
+import { isExperimentDir } from "../../store/experiment-dir.ts";
 import { openTranscriptStore, type TranscriptStore } from "../../store/transcripts.ts";
 import { intFlag, numberFlag, parseFlags } from "../args.ts";
 import { InputError, IoError } from "../../core/errors.ts";
 import { asIoError } from "../../store/io-failure.ts";
-import { lockRunDir, type RunLock } from "../../store/run-lock.ts";
+import { lockRunDir } from "../../store/run-lock.ts";
 import { cacheFile } from "../cache-location.ts";
-import { createProgress } from "../progress.ts";
+import { createProgress, type ProgressRenderer } from "../progress.ts";
 
 const USAGE =
   "hvae run <scenario> [--out DIR] [--seed N] [--max-concurrency N] [--quiet] [--model REF] [--no-cache] [--refresh-cache] [--max-cost USD] [--live-metrics] [--cache DIR]\n" +
@@ -52,7 +53,7 @@ const FLAGS = {
   cache: { type: "string" },
 } as const;
 
-type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>["values"];
+export type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>["values"];
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, FLAGS, USAGE);
@@ -70,16 +71,11 @@ export async function run(argv: string[]): Promise<number> {
 async function newRun(flags: Flags, positionals: string[], argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new InputError(`expected one scenario file\nusage: ${USAGE}`);
   const loaded = await loadScenario(positionals[0]);
-  const seed = intFlag("seed", flags.seed);
-  const concurrency = intFlag("max-concurrency", flags["max-concurrency"]);
-  const scenario: Scenario = {
-    ...loaded.scenario,
-    seed: seed ?? loaded.scenario.seed,
-    maxConcurrency: concurrency ?? loaded.scenario.maxConcurrency,
-    agents: flags.model
-      ? loaded.scenario.agents.map((a) => (a.type === "llm" ? { ...a, model: flags.model! } : a))
-      : loaded.scenario.agents,
-  };
+  if (loaded.cells) {
+    const { runExperiment } = await import("./run-experiment.ts");
+    return runExperiment(loaded, loaded.cells, flags, argv);
+  }
+  const scenario = withOverrides(loaded.scenario, flags);
   const specs = expandAgents(scenario);
   const plan = planRun(scenario, specs.map((s) => s.id));
   const transcripts = transcriptRelay();
@@ -89,24 +85,10 @@ async function newRun(flags: Flags, positionals: string[], argv: string[]): Prom
     const started = new Date();
     const { runId, dir } = createRunDir(resolve(flags.out ?? "runs"), scenario.name, scenario, started);
     const lock = lockRunDir(dir, "hvae run");
-    const manifest: Manifest = {
-      runId,
-      status: "running",
-      scenario: scenario as unknown as Record<string, unknown>,
-      scenarioPath: loaded.path,
-      scenarioDir: loaded.dir,
-      seed: scenario.seed,
-      argv,
-      versions: collectVersions(),
-      startedAt: started.toISOString(),
-      endedAt: null,
-      plannedDecisions: plan.plannedDecisions,
-      plannedSessions: plan.sessions.length,
-      segments: [{ startedAt: started.toISOString(), endedAt: null, status: "running", argv }],
-    };
+    let manifest: Manifest;
     try {
       // The manifest comes first: a directory without one is not a run and cannot be resumed.
-      writeManifest(dir, manifest);
+      manifest = startManifest({ runId, dir, scenario, path: loaded.path, scenarioDir: loaded.dir, argv, started, plan });
     } catch (err) {
       lock.release();
       rmSync(dir, { recursive: true, force: true });
@@ -123,12 +105,28 @@ async function newRun(flags: Flags, positionals: string[], argv: string[]): Prom
   }
 }
 
+/** The command line's --seed, --max-concurrency and --model applied to a scenario. */
+export function withOverrides(base: Scenario, flags: Flags): Scenario {
+  const seed = intFlag("seed", flags.seed);
+  const concurrency = intFlag("max-concurrency", flags["max-concurrency"]);
+  return {
+    ...base,
+    seed: seed ?? base.seed,
+    maxConcurrency: concurrency ?? base.maxConcurrency,
+    agents: flags.model ? base.agents.map((a) => (a.type === "llm" ? { ...a, model: flags.model! } : a)) : base.agents,
+  };
+}
+
 async function resumeRun(flags: Flags, positionals: string[], argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new InputError(`--resume takes the run directory; the scenario comes from its manifest (got '${positionals[0]}')`);
   for (const flag of ["seed", "model", "out"] as const) {
     if (flags[flag] !== undefined) throw new InputError(`--${flag} cannot be combined with --resume: a resumed run keeps its scenario`);
   }
   const dir = resolve(flags.resume!);
+  if (isExperimentDir(dir)) {
+    const { resumeExperiment } = await import("./run-experiment.ts");
+    return resumeExperiment(dir, flags, argv);
+  }
   const lock = lockRunDir(dir, "hvae run --resume");
   try {
     return await resumeLocked(dir, flags, argv);
@@ -138,6 +136,42 @@ async function resumeRun(flags: Flags, positionals: string[], argv: string[]): P
 }
 
 async function resumeLocked(dir: string, flags: Flags, argv: string[]): Promise<number> {
+  const prepared = await prepareResume(dir, flags);
+  if (prepared.complete) {
+    process.stderr.write(`hvae: run ${prepared.runId} is already complete; nothing to resume\n`);
+    console.log(dir);
+    return 0;
+  }
+  const transcripts = transcriptRelay();
+  const gateway = await openGateway(prepared.scenario, prepared.specs, flags, transcripts);
+  try {
+    await preflight(prepared.specs, prepared.scenario, prepared.scenarioDir, gateway);
+    return await execute({ ...prepared.start(argv, (line) => process.stderr.write(`hvae: ${line}\n`)), gateway, transcripts, flags });
+  } finally {
+    await gateway?.close();
+  }
+}
+
+/** A run directory read for resuming: done already, or what its execution needs (a gateway and flags aside). */
+export type PreparedResume =
+  | { readonly complete: true; readonly runId: string }
+  | {
+      readonly complete: false;
+      readonly scenario: Scenario;
+      readonly specs: AgentSpec[];
+      readonly scenarioDir: string;
+      /** Opens the new segment in the manifest and says where the run stands. */
+      start(argv: string[], say: (line: string) => void): Omit<Execution, "gateway" | "flags" | "transcripts">;
+    };
+
+/**
+ * Reads a run directory for `--resume`: the log's state, the frozen scenario and the plan.
+ *
+ * @example
+ * const p = await prepareResume("runs/demo-…", flags);
+ * if (!p.complete) await execute({ ...p.start(argv, console.error), gateway, flags });
+ */
+export async function prepareResume(dir: string, flags: Pick<Flags, "max-concurrency">): Promise<PreparedResume> {
   const state = await loadResume(dir);
   if (state.truncatedBytes > 0) process.stderr.write(`hvae: cut a torn last line (${state.truncatedBytes} bytes) off ${eventsPath(dir)}\n`);
   const parsed = Scenario.safeParse(state.manifest.scenario);
@@ -147,63 +181,106 @@ async function resumeLocked(dir: string, flags: Flags, argv: string[]): Promise<
   const specs = expandAgents(scenario);
   const plan = planRun(scenario, specs.map((s) => s.id));
   if (state.lastStatus === "completed" && state.filter.completedSessions.size === plan.sessions.length) {
-    process.stderr.write(`hvae: run ${state.runId} is already complete; nothing to resume\n`);
-    console.log(dir);
-    return 0;
+    return { complete: true, runId: state.runId };
   }
-  const transcripts = transcriptRelay();
-  const gateway = await openGateway(scenario, specs, flags, transcripts);
-  try {
-    await preflight(specs, scenario, state.manifest.scenarioDir, gateway);
-    const now = new Date().toISOString();
-    const manifest: Manifest = {
-      ...state.manifest,
-      status: "running",
-      endedAt: null,
-      segments: [...state.manifest.segments, { startedAt: now, endedAt: null, status: "running", argv }],
-    };
-    writeManifest(dir, manifest);
-    process.stderr.write(
-      `hvae: resuming ${state.runId}: ${state.recorded} of ${plan.plannedDecisions} decisions recorded, ${state.filter.completedSessions.size} of ${plan.sessions.length} sessions finished\n`,
-    );
-    return await execute({
-      scenario,
-      specs,
-      dir,
-      runId: state.runId,
-      manifest,
-      gateway,
-      transcripts,
-      flags,
-      resume: state.filter,
-      recorded: state.recorded,
-      total: plan.plannedDecisions,
-      scenarioDir: state.manifest.scenarioDir,
-    });
-  } finally {
-    await gateway?.close();
-  }
+  return {
+    complete: false,
+    scenario,
+    specs,
+    scenarioDir: state.manifest.scenarioDir,
+    start(argv, say) {
+      const now = new Date().toISOString();
+      const manifest: Manifest = {
+        ...state.manifest,
+        status: "running",
+        endedAt: null,
+        segments: [...state.manifest.segments, { startedAt: now, endedAt: null, status: "running", argv }],
+      };
+      writeManifest(dir, manifest);
+      say(`resuming ${state.runId}: ${state.recorded} of ${plan.plannedDecisions} decisions recorded, ${state.filter.completedSessions.size} of ${plan.sessions.length} sessions finished`);
+      return {
+        scenario,
+        specs,
+        dir,
+        runId: state.runId,
+        manifest,
+        resume: state.filter,
+        recorded: state.recorded,
+        total: plan.plannedDecisions,
+        scenarioDir: state.manifest.scenarioDir,
+      };
+    },
+  };
 }
 
-interface Execution {
+/**
+ * The manifest of a new run, written before anything else so a run directory is never without one.
+ *
+ * @example
+ * const manifest = startManifest({ runId, dir, scenario, path, scenarioDir, argv, started: new Date(), plan });
+ */
+export function startManifest(o: {
+  runId: string;
+  dir: string;
+  scenario: Scenario;
+  path: string;
+  scenarioDir: string;
+  argv: string[];
+  started: Date;
+  plan: { plannedDecisions: number; sessions: readonly unknown[] };
+}): Manifest {
+  const at = o.started.toISOString();
+  const manifest: Manifest = {
+    runId: o.runId,
+    status: "running",
+    scenario: o.scenario as unknown as Record<string, unknown>,
+    scenarioPath: o.path,
+    scenarioDir: o.scenarioDir,
+    seed: o.scenario.seed,
+    argv: o.argv,
+    versions: collectVersions(),
+    startedAt: at,
+    endedAt: null,
+    plannedDecisions: o.plan.plannedDecisions,
+    plannedSessions: o.plan.sessions.length,
+    segments: [{ startedAt: at, endedAt: null, status: "running", argv: o.argv }],
+  };
+  writeManifest(o.dir, manifest);
+  return manifest;
+}
+
+/**
+ * When a run is one cell of an experiment: the experiment's progress display and Ctrl-C, and no
+ * per-run output (the experiment prints its own).
+ */
+export interface CellContext {
+  readonly progress: ProgressRenderer;
+  readonly interrupted: () => boolean;
+}
+
+export interface Execution {
   scenario: Scenario;
   specs: AgentSpec[];
   dir: string;
   runId: string;
   manifest: Manifest;
   gateway: ModelGateway | null;
+  /** Where the gateway's transcript records go; attached to this run's store when it opens. */
   transcripts: TranscriptRelay;
   flags: Flags;
   resume: ResumeFilter | null;
   recorded: number;
   total: number;
   scenarioDir?: string;
+  /** Set when the run is a cell of an experiment. */
+  cell?: CellContext;
 }
 
-async function execute(x: Execution): Promise<number> {
+/** Plays a run into its directory; returns the exit code of its final status. */
+export async function execute(x: Execution): Promise<number> {
   const scenarioDir = x.scenarioDir ?? x.manifest.scenarioDir;
-  let ioFailure: IoError | null = null;
-  const writer = openJsonlWriter(eventsPath(x.dir), { onError: (err) => (ioFailure ??= err) });
+  const io: IoState = { failure: null };
+  const writer = openJsonlWriter(eventsPath(x.dir), { onError: (err) => (io.failure ??= err) });
   // Only runs that call models have transcripts; their absence tells the viewer why panes are empty.
   const store = x.gateway ? openTranscriptStore(x.dir, { resume: x.resume !== null }) : null;
   x.transcripts.attach(store);
@@ -211,6 +288,7 @@ async function execute(x: Execution): Promise<number> {
     store?.close();
     writer.close();
   };
+  if (x.cell) return executeCell(x, x.cell, writer, io, closeStores, scenarioDir);
   const progress = createProgress({ total: x.total, done: x.recorded, quiet: x.flags.quiet });
   const live = new Subject<HvaeEvent>();
   const { final: analysis } = await attachLiveMetrics(live, progress.setStatus, x.flags["live-metrics"] === true);
@@ -226,62 +304,18 @@ async function execute(x: Execution): Promise<number> {
   };
   process.on("SIGINT", onSigint);
 
-  let status = "failed" as RunStatus;
-  let message = null as string | null;
-  const finish = (final: Manifest["status"]) => {
-    const endedAt = new Date().toISOString();
-    const segments = x.manifest.segments.slice();
-    segments[segments.length - 1] = { ...segments[segments.length - 1], endedAt, status: final };
-    try {
-      writeManifest(x.dir, { ...x.manifest, status: final, endedAt, segments });
-    } catch (err) {
-      // The disk that took the log may refuse the manifest too: the old manifest stays whole
-      // (status running), which is all a resume needs.
-      if (!(err instanceof IoError)) throw err;
-      ioFailure ??= err;
-    }
-  };
+  let outcome: { status: RunStatus; message: string | null };
   try {
-    await new Promise<void>((done, fail) => {
-      runEnvironment({
-        runId: x.runId,
-        scenario: x.scenario,
-        agents: x.specs,
-        createAgent: (spec, ctx) => createAgent(spec, ctx, scenarioDir),
-        gateway: x.gateway,
-        resume: x.resume,
-        shouldStop: () => (ioFailure ? "failed" : interrupted ? "interrupted" : null),
-      }).subscribe({
-        next(ev) {
-          writer.write(ev);
-          progress.observe(ev);
-          live.next(ev);
-          if (ev.type === "run.completed") {
-            status = ev.status;
-            message = ev.message;
-          }
-        },
-        error: fail,
-        complete: done,
-      });
+    outcome = await playRun(x, writer, io, closeStores, scenarioDir, () => (interrupted ? "interrupted" : null), (ev) => {
+      progress.observe(ev);
+      live.next(ev);
     });
-  } catch (err) {
-    progress.stop();
-    closeStores();
-    finish("failed");
-    throw err;
   } finally {
+    progress.stop();
     process.off("SIGINT", onSigint);
     live.complete();
   }
-  progress.stop();
-  closeStores();
-  ioFailure ??= writer.failure;
-  finish(ioFailure ? "failed" : status);
-  if (ioFailure) {
-    const failure = ioFailure as IoError;
-    throw new IoError(`${failure.message}\nhvae: free some space (or fix the cause), then continue with: hvae run --resume ${x.dir}`, failure.code);
-  }
+  const { status, message } = outcome;
 
   if (x.gateway) {
     const s = x.gateway.summary();
@@ -306,10 +340,87 @@ async function execute(x: Execution): Promise<number> {
 }
 
 /** A run that stopped short says why in its exit code (0: completed or cleanly stopped at the budget). */
-const EXIT_CODES: Record<RunStatus, number> = { completed: 0, "budget-exhausted": 0, interrupted: 130, failed: 3 };
+export const EXIT_CODES: Record<RunStatus, number> = { completed: 0, "budget-exhausted": 0, interrupted: 130, failed: 3 };
+
+/** A cell of an experiment: the same log and manifest as a run, its progress and Ctrl-C the experiment's. */
+async function executeCell(x: Execution, cell: CellContext, writer: JsonlWriter, io: IoState, closeStores: () => void, scenarioDir: string): Promise<number> {
+  const { status } = await playRun(x, writer, io, closeStores, scenarioDir, () => (cell.interrupted() ? "interrupted" : null), (ev) => cell.progress.observe(ev));
+  return EXIT_CODES[status];
+}
+
+/**
+ * Plays the environment into the run's log, then records the final status in the manifest
+ * (`failed` when the stream errors, which is then rethrown). The writer is closed either way.
+ */
+async function playRun(
+  x: Execution,
+  writer: JsonlWriter,
+  io: IoState,
+  closeStores: () => void,
+  scenarioDir: string,
+  shouldStop: () => RunStatus | null,
+  observe: (ev: HvaeEvent) => void,
+): Promise<{ status: RunStatus; message: string | null }> {
+  let status = "failed" as RunStatus;
+  let message = null as string | null;
+  const finish = (final: Manifest["status"]) => {
+    const endedAt = new Date().toISOString();
+    const segments = x.manifest.segments.slice();
+    segments[segments.length - 1] = { ...segments[segments.length - 1], endedAt, status: final };
+    try {
+      writeManifest(x.dir, { ...x.manifest, status: final, endedAt, segments });
+    } catch (err) {
+      // The disk that took the log may refuse the manifest too: the old manifest stays whole
+      // (status running), which is all a resume needs.
+      if (!(err instanceof IoError)) throw err;
+      io.failure ??= err;
+    }
+  };
+  try {
+    await new Promise<void>((done, fail) => {
+      runEnvironment({
+        runId: x.runId,
+        scenario: x.scenario,
+        agents: x.specs,
+        createAgent: (spec, ctx) => createAgent(spec, ctx, scenarioDir),
+        gateway: x.gateway,
+        resume: x.resume,
+        shouldStop: () => (io.failure ? "failed" : shouldStop()),
+      }).subscribe({
+        next(ev) {
+          writer.write(ev);
+          observe(ev);
+          if (ev.type === "run.completed") {
+            status = ev.status;
+            message = ev.message;
+          }
+        },
+        error: fail,
+        complete: done,
+      });
+    });
+  } catch (err) {
+    closeStores();
+    finish("failed");
+    throw err;
+  }
+  closeStores();
+  io.failure ??= writer.failure;
+  finish(io.failure ? "failed" : status);
+  if (io.failure) {
+    const failure = io.failure as IoError;
+    throw new IoError(`${failure.message}\nhvae: free some space (or fix the cause), then continue with: hvae run --resume ${x.dir}`, failure.code);
+  }
+  return { status, message };
+}
+
+/** The first I/O failure of a run's writers (a full disk): the run stops and says where. */
+interface IoState {
+  failure: IoError | null;
+}
 
 /** Only scenarios with llm agents load the gateway (and with it LangChain and SQLite). */
-async function openGateway(scenario: Scenario, specs: AgentSpec[], flags: Flags, transcripts: TranscriptRelay): Promise<ModelGateway | null> {
+export async function openGateway(scenario: Scenario, specs: AgentSpec[], flags: Flags, transcripts: TranscriptSink): Promise<ModelGateway | null> {
   if (!specs.some((s) => s.type === "llm")) return null;
   const cachePath = flags["no-cache"] ? null : cacheFile({ cacheDir: flags.cache, env: process.env });
   if (cachePath) {
@@ -331,10 +442,10 @@ async function openGateway(scenario: Scenario, specs: AgentSpec[], flags: Flags,
   });
 }
 
-type TranscriptRelay = TranscriptSink & { attach(store: TranscriptStore | null): void };
+export type TranscriptRelay = TranscriptSink & { attach(store: TranscriptStore | null): void };
 
 /** The gateway is built (and checked) before the run directory exists; its records go to the store once it is open. */
-function transcriptRelay(): TranscriptRelay {
+export function transcriptRelay(): TranscriptRelay {
   let target: TranscriptStore | null = null;
   return {
     record: (rec) => target?.record(rec),
@@ -343,7 +454,7 @@ function transcriptRelay(): TranscriptRelay {
 }
 
 /** Builds one agent of each kind before anything is written, so a bad module or model fails fast (exit 2). */
-async function preflight(specs: AgentSpec[], scenario: Scenario, dir: string, gateway: ModelGateway | null): Promise<void> {
+export async function preflight(specs: AgentSpec[], scenario: Scenario, dir: string, gateway: ModelGateway | null): Promise<void> {
   const seen = new Set<string>();
   for (const spec of specs) {
     const kind = `${spec.type}\u0000${typeof spec.model === "string" ? spec.model : ""}`;

@@ -21,10 +21,15 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new InputError(`expected one scenario file\nusage: ${USAGE}`);
-  const { scenario } = await loadScenario(positionals[0]);
-  const ids = expandAgents(scenario).map((a) => a.id);
+  const { scenario, cells } = await loadScenario(positionals[0]);
   // The engine's own plan, so the count is what `hvae run` will request.
-  const { plannedDecisions } = planRun(scenario, ids);
-  console.log(`ok: ${scenario.name} — ${ids.length} agents, ${plannedDecisions} decisions planned`);
+  const planned = (s: typeof scenario) => planRun(s, expandAgents(s).map((a) => a.id)).plannedDecisions;
+  const agents = expandAgents(scenario).length;
+  if (cells) {
+    const decisions = cells.reduce((n, c) => n + planned(c.scenario), 0);
+    console.log(`ok: ${scenario.name} — ${cells.length} cells (${Object.keys(cells[0].factors).join(" × ")}), ${agents} agents per cell, ${decisions} decisions planned in all`);
+  } else {
+    console.log(`ok: ${scenario.name} — ${agents} agents, ${planned(scenario)} decisions planned`);
+  }
   return 0;
 }
