@@ -83,9 +83,15 @@ describe("hvae analyze / report / compare", () => {
 
     const cmp = hvae("compare", runDir, runDir, "--json");
     expect(cmp.code, cmp.stderr).toBe(0);
-    const cmpRows = JSON.parse(cmp.stdout) as { value: string; vr: number; n: number }[];
-    expect(cmpRows).toHaveLength(2 * json.groups.length);
-    expect(cmpRows[0].vr).toBe(json.groups[0].vr);
+    const cmpJson = JSON.parse(cmp.stdout) as { metric: string; cells: { groups: { value: string; estimate: number | null }[] }[]; comparisons: { factor: string; difference: number }[] };
+    expect(cmpJson.metric).toBe("vrCC");
+    expect(cmpJson.cells).toHaveLength(2);
+    expect(cmpJson.cells[0].groups).toHaveLength(json.groups.length);
+    // The same run twice: every group compares with itself at a difference of exactly 0.
+    expect(cmpJson.comparisons.every((c) => c.factor === "run" && c.difference === 0)).toBe(true);
+    const vr = hvae("compare", runDir, runDir, "--json", "--metric", "vr");
+    const vrJson = JSON.parse(vr.stdout) as { cells: { groups: { estimate: number | null }[] }[] };
+    expect(vrJson.cells[0].groups[0].estimate).toBeCloseTo(json.groups[0].vr as number, 12);
   }, 120_000);
 
   it("rejects a missing directory, a directory without a log, and an empty log with exit 2", () => {
