@@ -116,7 +116,7 @@ async function cellGroups(id: string, dir: string, factors: Record<string, unkno
   const { summary } = analysis;
   const unit = unitOf(dir);
   const agents = await agentInfos(dir);
-  const byGroup = new Map<string, { model: string; value: string; condition: string | null; chance: number; values: number[]; clusters: string[] }>();
+  const byGroup = new Map<string, { model: string; value: string; condition: string | null; chance: number | null; values: number[]; clusters: string[] }>();
   for (const g of summary.groups) {
     byGroup.set(groupKey(g.model, g.value, g.condition), { model: g.model, value: g.value, condition: g.condition, chance: g.vrChance, values: [], clusters: [] });
   }
@@ -164,12 +164,12 @@ function unitOf(dir: string): Unit {
   }
 }
 
-function metricOf(t: { vr: number | null; angle: number | null; inCategory: boolean | null }, metric: Metric, chance: number): number | null {
+function metricOf(t: { vr: number | null; angle: number | null; inCategory: boolean | null }, metric: Metric, chance: number | null): number | null {
   switch (metric) {
     case "vr":
       return t.vr;
     case "vrCC":
-      return t.vr === null ? null : (t.vr - chance) / (1 - chance);
+      return t.vr === null || chance === null || chance >= 1 ? null : (t.vr - chance) / (1 - chance);
     case "angle":
       return t.angle;
     case "categoryAccuracy":
