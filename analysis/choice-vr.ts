@@ -37,8 +37,13 @@ export interface MoveScore {
   readonly kind: "numeric" | "categorical";
 }
 
-/** Whether a move's actions are numbers (distances in the game's units) or categories. */
-export function actionKind(move: Move): "numeric" | "categorical" {
+/**
+ * Whether a move's actions are numbers (distances in the game's units) or categories. A custom
+ * game's items list arbitrary (own, other) options: their option numbers are labels, not amounts,
+ * so they are categorical whatever the game records as the action.
+ */
+export function actionKind(move: Move, gameType = ""): "numeric" | "categorical" {
+  if (gameType === "custom") return "categorical";
   return move.options.every((o) => typeof o.action === "number" && Number.isFinite(o.action)) ? "numeric" : "categorical";
 }
 
@@ -55,7 +60,7 @@ export function moveScore(game: Game, move: Move, targetDeg: number): MoveScore 
   const inIdeal = new Uint8Array(k);
   for (const i of ideal) inIdeal[i] = 1;
   const distance = new Float64Array(k);
-  const kind = actionKind(move);
+  const kind = actionKind(move, game.type);
   if (kind === "numeric") {
     const a = move.options.map((o) => o.action as number);
     let lo = Infinity;

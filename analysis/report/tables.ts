@@ -43,7 +43,8 @@ export function angleCell(x: AngleIdentification & { readonly angle: number | nu
   if (x.angle !== null) return fmt(x.angle);
   if (x.reason === null) return fmt(null);
   const tag = x.reason.split(":")[0];
-  const set = fmtSet(x.angleSet);
+  // With β ≈ 0 the best-fitting set is noise (it stays in the JSON with its fit count).
+  const set = tag === "β ≈ 0" ? "" : fmtSet(x.angleSet);
   return `not identified (${tag})${set ? ` ${set}` : ""}`;
 }
 
