@@ -183,7 +183,7 @@ describe("analysis operators", () => {
     expect(summary.agents[0]).toMatchObject({
       trajectories: 1, angle: null, identified: false, angleSet: [[-135, -135], [45, 45]], category: null, vr: 1, vrChance: 1, vrCC: null,
     });
-    expect(summary.agents[0].reason).toMatch(/^separation/);
+    expect(summary.agents[0].reason).toMatch(/^indifference/);
   });
 
   it("errors on a stream without run.started", async () => {
