@@ -456,9 +456,8 @@ function positionOf(
   if (s === null && o === null) return fromOpt;
   if (s === null || o === null) return { row: 0, column: pairName, message: `the payoff pair is incomplete (self ${s ?? "empty"}, other ${o ?? "empty"})` };
   const it = layout.items[item];
-  const p = positionOfPayoffs(it, s, o);
-  if (typeof p === "object") return { row: 0, column: pairName, message: p.error };
   if (fromOpt !== null) {
+    // Both given (oTree stores both): they must name the same point.
     const at = payoffAtPosition(it, fromOpt);
     if (Math.abs(at.self - s) > 0.5 + 1e-9 || Math.abs(at.other - o) > 0.5 + 1e-9) {
       return {
@@ -469,6 +468,8 @@ function positionOf(
     }
     return fromOpt;
   }
+  const p = positionOfPayoffs(it, s, o);
+  if (typeof p === "object") return { row: 0, column: pairName, message: p.error };
   return p;
 }
 
