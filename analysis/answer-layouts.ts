@@ -120,6 +120,17 @@ export function parseAnswerCell(raw: unknown, base: 0 | 1 = 1): number | null | 
 /** A payoff cell: a finite number, null when empty, or an error message. */
 function parseNumberCell(raw: unknown, what: string): number | null | { error: string } {
   if (raw === null || raw === undefined) return null;
+  // Fast path: the printed payoffs are integers of up to three digits.
+  if (typeof raw === "string" && raw.length > 0 && raw.length <= 3) {
+    let n = 0;
+    let i = 0;
+    for (; i < raw.length; i++) {
+      const d = raw.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    if (i === raw.length) return n;
+  }
   if (typeof raw === "number") return Number.isFinite(raw) ? raw : { error: `expected ${what}, got ${raw}` };
   if (typeof raw !== "string") return { error: `expected ${what}, got ${JSON.stringify(raw)}` };
   const s = raw.trim();
@@ -310,7 +321,7 @@ function checkUnit(file: string, u: Unit, names: string[], format: Format): void
     }
   }
   const missing: number[] = [];
-  for (let i = 0; i < 6; i++) if (u.opt[i] < 0 && u.self[i] < 0) missing.push(i + 1);
+  for (let i = 0; i < 6; i++) if ((format !== "pairs" && u.opt[i] < 0 && u.self[i] < 0) || (format === "pairs" && u.self[i] < 0)) missing.push(i + 1);
   if (missing.length === 0) return;
   const list = missing.join(", ");
   const hint =
@@ -423,9 +434,6 @@ export function compileLayout(file: string, rawNames: readonly string[], options
   }
   for (const u of layout.units) {
     checkUnit(file, u, names, format);
-    if (format === "pairs" && u.self.slice(0, 6).some((c) => c < 0)) {
-      throw new InputError(`${file}: a pairs file names item<k>_self,item<k>_other for all 6 primary items`);
-    }
     if (u.angleCol >= 0 || u.typeCol >= 0) layout.stored = true;
     if (u.app !== null) layout.hasApp = true;
   }
@@ -473,7 +481,13 @@ function positionOf(
   return p;
 }
 
-const cellText = (v: unknown) => (v === undefined || v === null ? "" : typeof v === "string" ? v.trim() : String(v));
+const cellText = (v: unknown): string => {
+  if (typeof v === "string") {
+    // Most cells need no trimming.
+    return v.length > 0 && v.charCodeAt(0) > 32 && v.charCodeAt(v.length - 1) > 32 ? v : v.trim();
+  }
+  return v === undefined || v === null ? "" : String(v);
+};
 
 /** The entries of one record under a compiled wide layout (hvae, otree, pairs): one per unit. */
 export function wideEntries(layout: CompiledLayout, row: number, values: readonly unknown[], out: AnswerEntry[]): void {
@@ -589,7 +603,24 @@ export function longCollector(layout: CompiledLayout) {
     cap = n;
   };
 
+  const optName = spec.optCol >= 0 ? names[spec.optCol] : null;
+  const pairName = spec.selfCol >= 0 ? `${names[spec.selfCol]}/${names[spec.otherCol]}` : "";
+  let lastId: string | null = null;
+  let lastIndex = -1;
+  const fail = (out: AnswerEntry[], r: number, row: number, column: string | null, message: string) => {
+    bad[r] = 1;
+    out.push({ record: null, problems: [{ row, column, message }] });
+  };
   const itemOf = (raw: unknown): number | null => {
+    // Fast path: "1"…"15".
+    if (typeof raw === "string" && (raw.length === 1 || raw.length === 2)) {
+      const a = raw.charCodeAt(0) - 48;
+      const b = raw.length === 2 ? raw.charCodeAt(1) - 48 : -1;
+      if (a >= 0 && a <= 9 && (b === -1 || (b >= 0 && b <= 9))) {
+        const k = b === -1 ? a : a * 10 + b;
+        return k >= 1 && k <= 15 && !(b !== -1 && a === 0) ? k : null;
+      }
+    }
     const t = cellText(raw).toLowerCase().replace(/^item\s*/, "");
     const k = Number(t);
     return t !== "" && Number.isInteger(k) && k >= 1 && k <= 15 ? k : null;
@@ -603,7 +634,8 @@ export function longCollector(layout: CompiledLayout) {
         out.push({ record: null, problems: [{ row, column: names[spec.idCol], message: "missing id (a long file groups rows by id)" }] });
         return;
       }
-      let r = index.get(id);
+      // A respondent's rows usually come together: skip the map for the 2nd…15th.
+      let r = id === lastId ? lastIndex : index.get(id);
       if (r === undefined) {
         r = ids.length;
         if (r >= cap) grow();
@@ -611,42 +643,38 @@ export function longCollector(layout: CompiledLayout) {
         index.set(id, r);
         firstRow[r] = row;
       }
-      const fail = (column: string | null, message: string) => {
-        bad[r!] = 1;
-        out.push({ record: null, problems: [{ row, column, message }] });
-      };
+      lastId = id;
+      lastIndex = r;
       const k = itemOf(values[spec.itemCol]);
-      if (k === null) return fail(names[spec.itemCol], `expected an item number 1–15, got '${cellText(values[spec.itemCol])}'`);
-      const v = positionOf(
-        layout,
-        k - 1,
-        spec.optCol >= 0 ? values[spec.optCol] : null,
-        spec.selfCol >= 0 ? values[spec.selfCol] : null,
-        spec.otherCol >= 0 ? values[spec.otherCol] : null,
-        spec.optCol >= 0 ? names[spec.optCol] : null,
-        spec.selfCol >= 0 ? `${names[spec.selfCol]}/${names[spec.otherCol]}` : "",
-      );
-      if (v !== null && typeof v === "object") return fail(v.column, `item ${k}: ${v.message}`);
-      if (v === null) return fail(spec.optCol >= 0 ? names[spec.optCol] : `${names[spec.selfCol]}/${names[spec.otherCol]}`, `item ${k}: no answer`);
+      if (k === null) return fail(out, r, row, names[spec.itemCol], `expected an item number 1–15, got '${cellText(values[spec.itemCol])}'`);
+      let v: number | null | AnswerProblem;
+      if (spec.selfCol < 0) {
+        const p = parseAnswerCell(values[spec.optCol], layout.base);
+        v = p !== null && typeof p === "object" ? { row, column: optName, message: p.error } : p;
+      } else {
+        v = positionOf(layout, k - 1, spec.optCol >= 0 ? values[spec.optCol] : null, values[spec.selfCol], values[spec.otherCol], optName, pairName);
+      }
+      if (v !== null && typeof v === "object") return fail(out, r, row, v.column, `item ${k}: ${v.message}`);
+      if (v === null) return fail(out, r, row, spec.optCol >= 0 ? optName : pairName, `item ${k}: no answer`);
       const at = r * 15 + k - 1;
-      if (!Number.isNaN(answers[at])) return fail(names[spec.itemCol], `item ${k} of '${id}' was already answered in row ${itemRow[at]}`);
+      if (!Number.isNaN(answers[at])) return fail(out, r, row, names[spec.itemCol], `item ${k} of '${id}' was already answered in row ${itemRow[at]}`);
       answers[at] = v;
       itemRow[at] = row;
       if (spec.angleCol >= 0) {
         const a = parseNumberCell(values[spec.angleCol], "an angle in degrees");
-        if (a !== null && typeof a === "object") return fail(names[spec.angleCol], a.error);
+        if (a !== null && typeof a === "object") return fail(out, r, row, names[spec.angleCol], a.error);
         if (a !== null) {
-          if (!Number.isNaN(angle[r]) && angle[r] !== a) return fail(names[spec.angleCol], `'${id}' has the stored angle ${angle[r]} in an earlier row and ${a} here`);
+          if (!Number.isNaN(angle[r]) && angle[r] !== a) return fail(out, r, row, names[spec.angleCol], `'${id}' has the stored angle ${angle[r]} in an earlier row and ${a} here`);
           angle[r] = a;
           angleDec[r] = decimalsOf(values[spec.angleCol]);
         }
       }
       if (spec.typeCol >= 0) {
         const c = parseCategoryCell(values[spec.typeCol]);
-        if (c !== null && typeof c === "object") return fail(names[spec.typeCol], c.error);
+        if (c !== null && typeof c === "object") return fail(out, r, row, names[spec.typeCol], c.error);
         if (c !== null) {
           const ci = CATS.indexOf(c);
-          if (category[r] >= 0 && category[r] !== ci) return fail(names[spec.typeCol], `'${id}' has the stored type ${CATS[category[r]]} in an earlier row and ${c} here`);
+          if (category[r] >= 0 && category[r] !== ci) return fail(out, r, row, names[spec.typeCol], `'${id}' has the stored type ${CATS[category[r]]} in an earlier row and ${c} here`);
           category[r] = ci;
         }
       }

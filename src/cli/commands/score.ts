@@ -269,6 +269,7 @@ async function writeTable(res: Results, cols: Columns): Promise<void> {
 }
 
 const MAX_LISTED = 20;
+const NOTHING_STORED = { agrees: null, cause: null } as const;
 
 /** Reads a `--map` file: a YAML (or JSON) mapping of our column names to the file's. */
 async function loadMap(path: string): Promise<Record<string, string>> {
@@ -400,7 +401,10 @@ export async function run(argv: string[]): Promise<number> {
     res.iaReason.push(s.iaReason === null ? -1 : intern(res.reasons, reasonIndex, s.iaReason, s.iaReason));
     res.storedAngle.push(r.storedAngle ?? NaN);
     res.storedCategory.push(r.storedCategory === null ? -1 : categoryIndex.get(r.storedCategory)!);
-    const c = crossCheck({ answers: r.answers, version, angle: s.angle, category: s.category, storedAngle: r.storedAngle, storedAngleDecimals: r.storedAngleDecimals, storedCategory: r.storedCategory });
+    const c =
+      r.storedAngle === null && r.storedCategory === null
+        ? NOTHING_STORED
+        : crossCheck({ answers: r.answers, version, angle: s.angle, category: s.category, storedAngle: r.storedAngle, storedAngleDecimals: r.storedAngleDecimals, storedCategory: r.storedCategory });
     res.agrees.push(c.agrees === null ? -1 : c.agrees ? 1 : 0);
     if (c.agrees === true) agree++;
     else if (c.agrees === false) {
