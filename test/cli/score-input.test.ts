@@ -37,7 +37,7 @@ async function writeLines(path: string, head: string, n: number, line: (i: numbe
   await once(out, "finish");
 }
 
-describe("hvae score: quoting, BOMs, large and hostile files", () => {
+describe("hvae score: quoting, BOMs, large and hostile files", { timeout: 120_000 }, () => {
   it("a quoted field may hold newlines: no phantom respondent with --skip-invalid, row numbers count records", async () => {
     const p = file("newline.csv", `${HEADER}\r\n"two\r\nlines",1,9,9,9,1,1\r\n"say ""hi""\nthere",9,1,9,9,1,1\r\nbad,0,9,9,9,1,1\r\n`);
     const r = await score([p, "--skip-invalid", "--json"]);
@@ -114,7 +114,7 @@ describe("hvae score: quoting, BOMs, large and hostile files", () => {
     expect(stop.code).toBe(2);
     expect(stop.stderr.trimEnd().split("\n").length).toBeLessThanOrEqual(22);
     expect(stop.stderr).toContain("(200000 invalid rows; fix them or pass --skip-invalid to score the rest)");
-  });
+  }, 300_000);
 
   it("JSON is streamed: a 40 MB file scores under a 48 MB heap (read whole, the text alone would not fit)", async () => {
     const p = join(dir, "big.json");
@@ -126,5 +126,5 @@ describe("hvae score: quoting, BOMs, large and hostile files", () => {
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(10_001);
     expect(lines[10_000]).toMatch(/^r9999,92\.5,/);
-  });
+  }, 300_000);
 });

@@ -29,7 +29,7 @@ const pay = (item: number, option: number) => PRIMARY_ITEMS[item - 1].options[op
 const PAIRS_HEADER = ["id", ...[1, 2, 3, 4, 5, 6].flatMap((k) => [`item${k}_self`, `item${k}_other`])].join(",");
 const pairsLine = (id: string, p: number[]) => `${id},${p.map((x, i) => `${pay(i + 1, x).self},${pay(i + 1, x).other}`).join(",")}`;
 
-describe("hvae score: payoff pairs and long format", () => {
+describe("hvae score: payoff pairs and long format", { timeout: 120_000 }, () => {
   it("positionOfPayoffs: printed options exactly, rounded points of the line as continuous positions, others refused", () => {
     for (const item of SLIDER_ITEMS) item.options.forEach((o, k) => expect(positionOfPayoffs(item, o.self, o.other)).toBe(k + 1));
     // Item 1 (self 85, other 85 → 15): other 80 is position 1 + 8·5/70.
@@ -163,5 +163,5 @@ describe("hvae score: payoff pairs and long format", () => {
     const { pattern } = await import("../../bench/score.ts");
     expect(outputs[0]).toEqual(sample.map((m) => ({ id: `p${m}`, ...scoreResponse(pattern(m)) })));
     for (let i = 1; i < outputs.length; i++) expect(outputs[i], LAYOUTS[i]).toEqual(outputs[0]);
-  });
+  }, 300_000);
 });

@@ -30,7 +30,7 @@ const PEOPLE: OtreeParticipant[] = [
 const oneBased = (dec: readonly number[]) => dec.map((d) => d + 1);
 type Row = Record<string, unknown>;
 
-describe("hvae score: oTree exports", () => {
+describe("hvae score: oTree exports", { timeout: 120_000 }, () => {
   it("reads the wide export: participant.code, app and round from the prefix, 0-based svo<k>dec; every block scored separately", async () => {
     const p = file("all_apps_wide.csv", otreeWide(PEOPLE));
     const r = await score(p, "--json");
