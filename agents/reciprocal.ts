@@ -14,8 +14,17 @@
  * createReciprocalAgent({ id: "rec", type: "reciprocal", value: "individualistic", rate: 0.3 }, ctx);
  * reciprocalAngle(90, 0.5, [roundWhereThePartnerChose({ self: 85, other: 15 })]); // 22.5
  */
-import type { Agent, AgentFactory, RoundResult } from "./agent.ts";
-import { angleGap, bestOptions, revealedAngle, valueAngle } from "./value-utility.ts";
+import { z } from "zod";
+import type { Agent, AgentContext, AgentModule, AgentSpec, RoundResult } from "./agent.ts";
+import { agentSchema } from "./common.ts";
+import { pickBest } from "./utility.ts";
+import { angleGap, revealedAngle, valueAngle } from "./value-utility.ts";
+
+export const ReciprocalSpec = agentSchema("reciprocal", {
+  /** Fraction of the gap to the partner's revealed angle closed after each round (0..1). */
+  rate: z.number().min(0).max(1).default(0.3),
+});
+export type ReciprocalSpec = z.infer<typeof ReciprocalSpec>;
 
 /**
  * The angle after the remembered rounds: from `own`, one step of `rate` toward the partner's
@@ -27,7 +36,8 @@ export function reciprocalAngle(own: number, rate: number, history: readonly Rou
   let sumSelf = 0;
   let sumOther = 0;
   for (const h of history) {
-    if (!h.partner) continue;
+    // Only a two-person item reveals an angle this way (other games record NaN payoffs).
+    if (!h.partner || !Number.isFinite(h.partner.self) || !Number.isFinite(h.partner.other)) continue;
     rounds += 1;
     sumSelf += h.partner.self;
     sumOther += h.partner.other;
@@ -41,17 +51,22 @@ export interface ReciprocalAgent extends Agent {
   angleFor(history: readonly RoundResult[]): number;
 }
 
-export const createReciprocalAgent: AgentFactory = (spec, ctx): ReciprocalAgent => {
+export function createReciprocalAgent(spec: AgentSpec & { readonly rate?: number }, ctx: AgentContext): ReciprocalAgent {
   const own = valueAngle(spec.value);
-  const rate = typeof spec.rate === "number" ? spec.rate : 0.3;
+  const rate = spec.rate ?? 0.3;
   const angleFor = (history: readonly RoundResult[]) => reciprocalAngle(own, rate, history);
   return {
     id: spec.id,
     angleFor,
     async decide(obs) {
-      const ties = bestOptions(obs.item.options, obs.partner ? angleFor(obs.history) : own);
-      const index = ties.length === 1 ? ties[0] : ties[ctx.rng.derive(obs.decisionId).int(ties.length)];
-      return { kind: "choice", index };
+      return { kind: "choice", index: pickBest(obs, obs.partner ? angleFor(obs.history) : own, ctx) };
     },
   };
+}
+
+export const reciprocalAgent: AgentModule<ReciprocalSpec> = {
+  type: "reciprocal",
+  summary: "Starts at its value and drifts a fraction `rate` toward each partner's revealed angle per remembered round.",
+  schema: ReciprocalSpec,
+  create: createReciprocalAgent,
 };

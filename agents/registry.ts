@@ -1,42 +1,91 @@
 /**
- * Turns an agent spec into an agent: the built-in types by name, a custom type by importing the
- * module the scenario names (relative to the scenario file). The LLM agent is imported only when a
- * scenario uses it, so rule-based runs never load LangChain.
+ * The agent registry: every built-in agent type is one {@link AgentModule} `{ type, summary,
+ * schema, create }` listed here once; the scenario schema, `hvae schema`, validation suggestions
+ * and the README's table are built from this list. A custom type is a module path in the scenario
+ * (relative to the scenario file) whose module exports a factory `(spec, ctx) => Agent`; its extra
+ * fields pass through to it. The LLM agent is imported only when a scenario uses it, so rule-based
+ * runs never load LangChain.
  *
  * @example
  * const agent = await createAgent(spec, { rng, scenario: { name, feedback, pairing } }, loaded.dir);
  */
 import { existsSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { z } from "zod";
 import { InputError } from "../src/core/errors.ts";
-import type { Agent, AgentContext, AgentFactory, AgentSpec } from "./agent.ts";
-import { createConstantAgent } from "./constant.ts";
-import { createLogitAgent } from "./logit.ts";
-import { createRandomAgent } from "./random.ts";
-import { createReciprocalAgent } from "./reciprocal.ts";
-import { createUtilityAgent } from "./utility.ts";
+import { isModulePath, MODULE_PATH } from "../src/core/fields.ts";
+import type { Agent, AgentContext, AgentFactory, AgentModule, AgentSpec } from "./agent.ts";
+import { COMMON_AGENT_FIELDS } from "./common.ts";
+import { constantAgent } from "./constant.ts";
+import { llmAgent } from "./llm/module.ts";
+import { logitAgent } from "./logit.ts";
+import { randomAgent } from "./random.ts";
+import { reciprocalAgent } from "./reciprocal.ts";
+import { utilityAgent } from "./utility.ts";
 
-const BUILT_IN: Record<string, AgentFactory> = {
-  utility: createUtilityAgent,
-  logit: createLogitAgent,
-  random: createRandomAgent,
-  constant: createConstantAgent,
-  reciprocal: createReciprocalAgent,
-};
+/** The built-in agent types, in the order docs list them. Register a new built-in here (and only here). */
+export const AGENT_MODULES = [utilityAgent, logitAgent, randomAgent, constantAgent, reciprocalAgent, llmAgent] as const;
 
-/** Imported once: each dynamic import() goes through the module loader (and tsx's hooks thread) again. */
-let llmModule: Promise<typeof import("./llm/agent.ts")> | null = null;
+type SpecOf<M> = M extends AgentModule<infer S> ? S : never;
+export type BuiltInAgentSpec = SpecOf<(typeof AGENT_MODULES)[number]>;
+
+const BY_TYPE: ReadonlyMap<string, AgentModule> = new Map(AGENT_MODULES.map((m) => [m.type, m as unknown as AgentModule]));
+
+export const AGENT_TYPE_MESSAGE = `expected type ${AGENT_MODULES.map((m) => m.type).join(", ")} or a module path like ./agents/my-agent.ts`;
+
+/** A custom agent type loaded from a module path; any extra fields pass through to it. */
+export const CustomAgentSpec = z
+  .object({ ...COMMON_AGENT_FIELDS, type: z.string().regex(MODULE_PATH, AGENT_TYPE_MESSAGE) })
+  .passthrough();
+export type CustomAgentSpec = z.infer<typeof CustomAgentSpec>;
+
+/** The built-in module of a type, or null. */
+export function agentModule(type: string): AgentModule | null {
+  return BY_TYPE.get(type) ?? null;
+}
+
+/**
+ * The schema an agent entry means, chosen by its `type`, so errors can name the entry's real
+ * problem instead of "matched no branch"; null when `type` itself is wrong.
+ *
+ * @example
+ * agentSchemaFor({ type: "logit" }) === logitAgent.schema; // true
+ */
+export function agentSchemaFor(entry: unknown): z.ZodType | null {
+  if (typeof entry !== "object" || entry === null) return null;
+  const type = (entry as { type?: unknown }).type;
+  if (typeof type !== "string") return null;
+  return agentModule(type)?.schema ?? (isModulePath(type) ? CustomAgentSpec : null);
+}
+
+/** One agent entry of a scenario: a built-in type by name, or a module path. */
+export const AgentEntry = z.union(
+  [...AGENT_MODULES.map((m) => m.schema as z.ZodType<BuiltInAgentSpec>), CustomAgentSpec] as [z.ZodType<BuiltInAgentSpec>, typeof CustomAgentSpec],
+  { error: AGENT_TYPE_MESSAGE },
+) as z.ZodType<BuiltInAgentSpec | CustomAgentSpec>;
+export type AgentEntry = BuiltInAgentSpec | CustomAgentSpec;
+
+// Built-in specs are parsed per session; a parsed copy per expanded spec object is enough.
+const parsedSpecs = new WeakMap<object, AgentSpec>();
 
 export async function createAgent(spec: AgentSpec, ctx: AgentContext, scenarioDir: string): Promise<Agent> {
-  if (spec.type === "llm") {
-    const { createLlmAgent } = await (llmModule ??= import("./llm/agent.ts"));
-    return createLlmAgent(spec, ctx);
+  const builtIn = agentModule(spec.type);
+  if (builtIn) {
+    let parsed = parsedSpecs.get(spec);
+    if (!parsed) {
+      // Specs come validated from the scenario; parsing again fills defaults for specs built in code.
+      const result = builtIn.schema.safeParse(spec);
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        throw new InputError(`agent ${spec.id}: ${issue.path.join(".")}: ${issue.message}`);
+      }
+      parsedSpecs.set(spec, (parsed = result.data));
+    }
+    return builtIn.create(parsed, ctx);
   }
-  const builtIn = Object.hasOwn(BUILT_IN, spec.type) ? BUILT_IN[spec.type] : undefined;
-  if (builtIn) return builtIn(spec, ctx);
-  if (!(spec.type.startsWith("./") || spec.type.startsWith("../") || isAbsolute(spec.type))) {
-    throw new InputError(`agent ${spec.id}: unknown type '${spec.type}' (expected utility, logit, random, constant, reciprocal, llm or a module path like ./my-agent.ts)`);
+  if (!isModulePath(spec.type)) {
+    throw new InputError(`agent ${spec.id}: unknown type '${spec.type}' (${AGENT_TYPE_MESSAGE})`);
   }
   const factory = await loadFactory(spec, scenarioDir);
   const agent: unknown = await factory(spec, ctx);

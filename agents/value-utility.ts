@@ -49,11 +49,25 @@ export function bestOptions(options: readonly Split[], thetaDeg: number, toleran
 export function logitProbabilities(options: readonly Split[], thetaDeg: number, beta: number): number[] {
   const c = Math.cos(thetaDeg * RAD);
   const s = Math.sin(thetaDeg * RAD);
-  const z = options.map((o) => beta * (c * o.self + s * o.other));
+  return logitOfUtilities(options.map((o) => c * o.self + s * o.other), beta);
+}
+
+/** P(j) ∝ exp(β·u_j) from utilities, computed stably (the max is subtracted first). */
+export function logitOfUtilities(utilities: readonly number[], beta: number): number[] {
+  const z = utilities.map((u) => beta * u);
   const max = Math.max(...z);
   const w = z.map((x) => Math.exp(x - max));
   const total = w.reduce((a, b) => a + b, 0);
   return w.map((x) => x / total);
+}
+
+/** Indices within `tolerance` of the largest utility (ascending). */
+export function bestOf(utilities: readonly number[], tolerance = 1e-9): number[] {
+  let best = -Infinity;
+  for (const u of utilities) if (u > best) best = u;
+  const ties: number[] = [];
+  for (let i = 0; i < utilities.length; i++) if (utilities[i] >= best - tolerance) ties.push(i);
+  return ties;
 }
 
 /** Draws an index from probabilities with one uniform number. */

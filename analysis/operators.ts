@@ -313,8 +313,9 @@ function recordDecision(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
   if (item) {
     if (item.primary) {
       t.primaryValid++;
-      t.sumSelf += ev.self;
-      t.sumOther += ev.other;
+      // Slider items always record both payoffs (null only in games without two-person items).
+      t.sumSelf += ev.self ?? 0;
+      t.sumOther += ev.other ?? 0;
     }
     return;
   }

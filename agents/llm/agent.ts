@@ -10,7 +10,7 @@
  * const decision = await agent.decide(obs); // { kind: "choice", index: 2, reason: "…" } or { kind: "invalid", … }
  */
 import { InputError } from "../../src/core/errors.ts";
-import { LlmAgent } from "../../src/scenario/schema.ts";
+import { LlmSpec as LlmAgent } from "./schema.ts";
 import {
   isRunStop,
   type ChatMessage,

@@ -21,6 +21,9 @@ const base = {
 export const ValueSpec = z.union([z.enum(CATEGORIES), z.number()]);
 export type ValueSpec = z.infer<typeof ValueSpec>;
 
+/** A fact as recorded: plain JSON (see src/games/contract.ts Fact). */
+export const Fact = z.union([z.number(), z.string(), z.boolean(), z.null(), z.array(z.number()).readonly(), z.array(z.string()).readonly()]);
+
 /** What analysis needs to know about each agent, recorded once in `run.started`. */
 export const AgentInfo = z.object({
   id: z.string(),
@@ -44,8 +47,22 @@ const decisionKey = {
   partnerId: z.string().nullable(),
   trial: z.number().int().nonnegative(),
   round: z.number().int().nonnegative(),
-  /** Game item id; for the slider "svo-1" … "svo-15" (Version A numbering). */
+  /** Game item or move id; for the slider "svo-1" … "svo-15" (Version A numbering). */
   itemId: z.string(),
+  /** The session's group: member ids joined by "+" in member order (absent in logs before groups). */
+  groupId: z.string().optional(),
+  /** The group's agent ids in member order. */
+  members: z.array(z.string()).optional(),
+  /** This agent's index in `members` (the member index the game's moves use). */
+  member: z.number().int().nonnegative().optional(),
+  /** The role in sequential games ("proposer", "responder"); null when everyone moves at once. */
+  role: z.string().nullable().optional(),
+  /**
+   * What the mover observed beyond the options (the game's Move facts: parameters, state, earlier
+   * moves of the round); omitted when empty (two-person items). With itemId, role and member it
+   * rebuilds the move: game.restore(itemId, role, member, facts).
+   */
+  facts: z.record(z.string(), Fact).optional(),
 };
 
 export const RunStarted = z.object({
@@ -72,6 +89,14 @@ export const RunStarted = z.object({
   ),
   /** True when this segment of the log continues an interrupted run. */
   resumed: z.boolean(),
+  /**
+   * The full validated game spec (the scenario's `game:` with defaults), so analysis can rebuild
+   * the Game with the registry (absent in logs before games were plugins).
+   */
+  gameSpec: z.record(z.string(), z.unknown()).optional(),
+  /** Members per group and the turn structure of the game. */
+  groupSize: z.number().int().positive().optional(),
+  turns: z.enum(["simultaneous", "sequential"]).optional(),
 });
 
 export const TrialStarted = z.object({
@@ -101,8 +126,11 @@ export const DecisionMade = z.object({
   ...decisionKey,
   /** 1-based option in the item's canonical order (1–9 on the slider). */
   option: z.number().int().positive(),
-  self: z.number(),
-  other: z.number(),
+  /** Two-person items: what the option pays the chooser and the other; null in other games. */
+  self: z.number().nullable(),
+  other: z.number().nullable(),
+  /** What the option does in the game's own terms (an option number, a contribution, "accept"). */
+  action: z.union([z.number(), z.string()]).optional(),
   /** The label the agent was shown for this option (LLM agents; shuffled labels differ from canonical). */
   label: z.string().nullable(),
   /** The model's short reason, when it gave one. */
@@ -143,6 +171,7 @@ export const RoundSettled = z.object({
   trial: z.number().int().nonnegative(),
   round: z.number().int().nonnegative(),
   itemId: z.string(),
+  groupId: z.string().optional(),
   /** Per agent: its own choice (null when invalid) and what it received (own self + partner's other). */
   outcomes: z.array(
     z.object({
@@ -151,6 +180,22 @@ export const RoundSettled = z.object({
       received: z.number(),
     }),
   ),
+  /** The state facts the game records after the round (the stock after regrowth); omitted when none. */
+  facts: z.record(z.string(), Fact).optional(),
+});
+
+/** The game ended the trial early (a collapsed commons); trial.completed follows. */
+export const TrialEnded = z.object({
+  ...base,
+  type: z.literal("trial.ended"),
+  sessionId: z.string(),
+  trial: z.number().int().nonnegative(),
+  /** The last round played (0-based). */
+  round: z.number().int().nonnegative(),
+  groupId: z.string(),
+  reason: z.string(),
+  /** The state facts at the end. */
+  facts: z.record(z.string(), Fact),
 });
 
 export const TrialCompleted = z.object({
@@ -182,6 +227,7 @@ export const HvaeEvent = z.discriminatedUnion("type", [
   DecisionInvalid,
   ModelCall,
   RoundSettled,
+  TrialEnded,
   TrialCompleted,
   RunCompleted,
 ]);
@@ -198,7 +244,12 @@ export function decisionId(sessionId: string, round: number, agentId: string): s
   return `${sessionId}/r${round}/${agentId}`;
 }
 
-/** Builds a session id for a pair (or a single agent) and a trial. */
+/** The group id of a session's members, in member order. */
+export function groupId(agentIds: readonly string[]): string {
+  return agentIds.join("+");
+}
+
+/** Builds a session id for a group (a pair, or a single agent) and a trial. */
 export function sessionId(agentIds: readonly string[], trial: number): string {
   return `${agentIds.join("+")}#t${trial}`;
 }

@@ -11,15 +11,16 @@
  */
 import { concat, defer, EMPTY, from, merge, mergeMap, Observable, of, type OperatorFunction } from "rxjs";
 import { concatMap, filter, finalize, ignoreElements, map } from "rxjs/operators";
-import type { Agent, AgentContext, AgentSpec, RoundResult } from "../../agents/agent.ts";
+import type { Agent, AgentContext, AgentSpec } from "../../agents/agent.ts";
 import type { AgentInfo, EventBody, EventOf, HvaeEvent, RunStatus } from "../core/events.ts";
-import type { AllocationItem } from "../games/game.ts";
-import { gameItems, planTrial, roundsPerTrial } from "../games/plan.ts";
+import type { Game } from "../games/contract.ts";
+import { createGame } from "../games/registry.ts";
 import type { ModelGateway } from "../models/gateway-types.ts";
 import { createRng } from "../core/random.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { createBreather } from "./breather.ts";
-import { createPartnerMemory, memoryWindows, pairKey } from "./memory.ts";
+import { createGroupMemory, memoryWindows } from "./memory.ts";
+import type { RoundRecord } from "./round-result.ts";
 import { planSessions, type SessionPlan } from "./schedule.ts";
 import { playSession } from "./session.ts";
 
@@ -41,6 +42,8 @@ export interface EnvironmentOptions {
   readonly shouldStop?: () => RunStatus | null;
   /** Continue an interrupted run: skip finished sessions, drop events already logged. */
   readonly resume?: ResumeFilter | null;
+  /** The compiled game (a game module must be loaded with loadGame first); default: the built-in for scenario.game. */
+  readonly game?: Game;
 }
 
 /** Longest stretch of uninterrupted session work before signals, timers and writes get a turn. */
@@ -56,18 +59,19 @@ export interface ResumeFilter {
   /** Totals of the earlier segments, so run.completed describes the whole run. */
   readonly prior: { readonly decisions: number; readonly invalid: number; readonly costUsd: number };
   /**
-   * What `agentId` remembered of `partnerId` after the pair's finished sessions (feedback on),
-   * rebuilt from the log, most recent last; absent or empty when nothing is known.
+   * The rounds the group `members` (a pair in either order) played in its finished sessions
+   * (feedback on), rebuilt from the log, most recent last; absent or empty when nothing is known.
    */
-  history?(agentId: string, partnerId: string): readonly RoundResult[];
+  memory?(members: readonly string[]): readonly RoundRecord[];
 }
 
 /** The numbers a run plans, known before any session plays. */
 export interface RunPlan {
   readonly sessions: SessionPlan[];
   readonly rounds: number;
+  /** Upper bound when the game may end a trial early, or a member does not move every round. */
   readonly plannedDecisions: number;
-  readonly items: AllocationItem[];
+  readonly items: Game["items"];
 }
 
 /**
@@ -76,12 +80,12 @@ export interface RunPlan {
  * @example
  * planRun(scenario, ["a", "b"]).plannedDecisions; // trials × agents × rounds when pairing is none
  */
-export function planRun(scenario: Scenario, agentIds: readonly string[]): RunPlan {
+export function planRun(scenario: Scenario, agentIds: readonly string[], game: Game = createGame(scenario.game)): RunPlan {
   const root = createRng(scenario.seed);
-  const sessions = planSessions(scenario, agentIds, root);
-  const rounds = roundsPerTrial(scenario.game);
+  const sessions = planSessions(scenario, agentIds, root, game);
+  const rounds = game.rounds;
   const plannedDecisions = sessions.reduce((sum, s) => sum + s.agentIds.length * rounds, 0);
-  return { sessions, rounds, plannedDecisions, items: gameItems(scenario.game) };
+  return { sessions, rounds, plannedDecisions, items: game.items };
 }
 
 /** Runs a scenario as an Observable of stamped events: run.started first, run.completed last. */
@@ -90,13 +94,14 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
     const { scenario, agents, gateway, resume } = opts;
     const specs = new Map(agents.map((s) => [s.id, s]));
     if (specs.size !== agents.length) throw new Error("agent ids must be unique");
-    const plan = planRun(scenario, [...specs.keys()]);
+    const game = opts.game ?? createGame(scenario.game);
+    const plan = planRun(scenario, [...specs.keys()], game);
     const root = createRng(scenario.seed);
     const concurrency = Math.max(1, opts.maxConcurrency ?? scenario.maxConcurrency);
     const ctxScenario = { name: scenario.name, feedback: scenario.feedback, pairing: scenario.pairing };
-    const windows = memoryWindows(scenario, agents);
-    // With feedback, an agent remembers its partner across the pair's sessions (METHOD §6).
-    const partners = scenario.feedback ? createPartnerMemory(windows, resume?.history?.bind(resume)) : null;
+    const windows = memoryWindows(scenario, agents, game.rounds);
+    // With feedback, an agent remembers its partner or group across the group's sessions (METHOD §6).
+    const groups = scenario.feedback ? createGroupMemory(windows, resume?.memory?.bind(resume)) : null;
 
     let stopped: RunStatus | null = null;
     const stopStatus = (): RunStatus | null => {
@@ -113,35 +118,35 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
       if (pause) await pause;
       if (stopStatus()) return [];
       const ids = p.agentIds;
-      const pair = partners && ids.length === 2 ? partners.turn(pairKey(ids[0], ids[1])) : null;
+      // Memory spans sessions of the same group (alone, an agent remembers only its own trial).
+      const turn = groups && ids.length >= 2 ? groups.turn(ids) : null;
       try {
-        // The pair's previous session was handed to mergeMap earlier, so it is running or done.
-        if (pair?.ready) {
-          await pair.ready;
+        // The group's previous session was handed to mergeMap earlier, so it is running or done.
+        if (turn?.ready) {
+          await turn.ready;
           if (stopStatus()) return [];
         }
         const members = ids.map((id) => specs.get(id)!);
         const instances = await Promise.all(
           members.map((spec) =>
-            opts.createAgent(spec, { rng: root.derive("agent", spec.id, p.sessionId), gateway: gateway ?? undefined, scenario: ctxScenario }),
+            opts.createAgent(spec, { rng: root.derive("agent", spec.id, p.sessionId), gateway: gateway ?? undefined, scenario: ctxScenario, game }),
           ),
         );
         const outcome = await playSession({
           plan: p,
-          items: planTrial(scenario.game, root.derive("session", p.sessionId)),
+          game,
+          state: game.start(root.derive("session", p.sessionId)),
           agents: instances,
           feedback: scenario.feedback,
           memory: ids.map((id) => windows.get(id)!),
-          past: pair ? [partners!.history(ids[0], ids[1]), partners!.history(ids[1], ids[0])] : undefined,
+          past: turn ? ids.map((id) => groups!.history(id, ids)) : undefined,
         });
         // Only a RunStopError aborts a session, and the gateway knows which one it was.
         if (outcome.status === "aborted") stopped = stopStatus() ?? "failed";
-        else if (pair) {
-          partners!.keep(ids[0], ids[1], outcome.histories[0], outcome.histories[1]);
-        }
+        else if (turn) groups!.keep(ids, outcome.records);
         return outcome.events;
       } finally {
-        pair?.done();
+        turn?.done();
       }
     };
 
@@ -179,6 +184,9 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
       agents: agents.map(agentInfo),
       items: plan.items.map((it) => ({ id: it.id, primary: it.primary, options: it.options.map((o) => ({ self: o.self, other: o.other })) })),
       resumed: resume != null,
+      gameSpec: scenario.game as Record<string, unknown>,
+      groupSize: game.groupSize,
+      turns: game.turns,
     };
     const completed = defer(() => {
       const status: RunStatus = stopped ?? "completed";

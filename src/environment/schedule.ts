@@ -1,35 +1,54 @@
 /**
- * Pairing schedules: which agents play together in which trial. A session is one trajectory
- * of a pair (or a single agent) through the game's items; the schedule lists sessions
- * trial-major, so early output covers every agent and a stopped run is balanced.
+ * Matching schedules: which agents play together in which trial. A session is one trajectory
+ * of a group (a pair, N players, or a single agent) through one trial of the game; the schedule
+ * lists sessions trial-major, so early output covers every agent and a stopped run is balanced.
  *
  * @example
- * const plans = planSessions({ pairing: "round-robin", trials: 2, pairs: [] }, ["a", "b", "c"], createRng(7));
+ * const plans = planSessions({ pairing: "round-robin", trials: 2, pairs: [], groups: [] }, ["a", "b", "c"], createRng(7), { groupSize: 2, alone: true });
  * plans.map((p) => p.sessionId); // ["a+b#t0", "a+c#t0", "b+c#t0", "a+b#t1", "a+c#t1", "b+c#t1"]
  */
 import { InputError } from "../core/errors.ts";
 import { sessionId } from "../core/events.ts";
 import type { Rng } from "../core/random.ts";
-import type { Scenario } from "../scenario/schema.ts";
 
 export interface SessionPlan {
   readonly sessionId: string;
-  /** One agent (the imaginary other) or two (a pair), in the order the ids are joined. */
+  /** The group's agent ids in member order: one (alone with imaginary passive others), a pair, or N. */
   readonly agentIds: readonly string[];
   readonly trial: number;
 }
 
-export type ScheduleSettings = Pick<Scenario, "pairing" | "trials" | "pairs">;
+export interface ScheduleSettings {
+  readonly pairing: "none" | "round-robin" | "random" | "fixed";
+  readonly trials: number;
+  /** pairing fixed, two-person games. */
+  readonly pairs: readonly (readonly [string, string])[];
+  /** pairing fixed, any group size. */
+  readonly groups?: readonly (readonly string[])[];
+}
+
+/** What matching needs to know of the game. */
+export interface GroupShape {
+  readonly groupSize: number;
+  /** True when one agent may play alone against imaginary passive others. */
+  readonly alone: boolean;
+}
+
+/** Round-robin enumerates every group; beyond this size the count explodes (C(n, k)). */
+export const ROUND_ROBIN_MAX_GROUP = 4;
+/** Bound on the groups round-robin may enumerate per trial. */
+const ROUND_ROBIN_MAX_GROUPS = 1_000_000;
 
 /**
  * Lists every planned session. `rng` drives only the random matching (one derived generator
  * per trial), so the plan is a pure function of the seed.
- * none: each agent alone × trials; round-robin: every unordered pair × trials; random: a seeded
- * perfect matching per trial (with an odd count, the agent left over plays alone); fixed: the
- * listed pairs × trials.
+ * none: each agent alone × trials (games that allow it); round-robin: every group of the game's
+ * size (every unordered pair in two-person games) × trials; random: a seeded partition into groups
+ * of the game's size per trial (agents left over play alone where the game allows it, else sit the
+ * trial out); fixed: the listed groups (or pairs) × trials.
  */
-export function planSessions(settings: ScheduleSettings, agentIds: readonly string[], rng: Rng): SessionPlan[] {
-  const groupsOf = groupsFor(settings, agentIds);
+export function planSessions(settings: ScheduleSettings, agentIds: readonly string[], rng: Rng, shape: GroupShape = { groupSize: 2, alone: true }): SessionPlan[] {
+  const groupsOf = groupsFor(settings, agentIds, shape);
   const plans: SessionPlan[] = [];
   for (let trial = 0; trial < settings.trials; trial++) {
     for (const ids of groupsOf(trial, rng.derive("pairing", trial))) {
@@ -41,49 +60,84 @@ export function planSessions(settings: ScheduleSettings, agentIds: readonly stri
 
 type Groups = (trial: number, rng: Rng) => readonly (readonly string[])[];
 
-function groupsFor(settings: ScheduleSettings, agentIds: readonly string[]): Groups {
+function groupsFor(settings: ScheduleSettings, agentIds: readonly string[], shape: GroupShape): Groups {
+  const k = shape.groupSize;
   switch (settings.pairing) {
     case "none": {
+      if (!shape.alone) throw new InputError(`pairing: none plays each agent alone, but this game needs groups of ${k} (use random, round-robin or fixed)`);
       const singles = agentIds.map((id) => [id]);
       return () => singles;
     }
     case "round-robin": {
-      if (agentIds.length < 2) throw new InputError("pairing: round-robin needs at least two agents");
-      const pairs: string[][] = [];
-      for (let i = 0; i < agentIds.length; i++) {
-        for (let j = i + 1; j < agentIds.length; j++) pairs.push([agentIds[i], agentIds[j]]);
+      if (k > ROUND_ROBIN_MAX_GROUP) {
+        throw new InputError(`pairing: round-robin plays every group of ${k}, too many to enumerate for groups larger than ${ROUND_ROBIN_MAX_GROUP}; use pairing: random (new random groups each trial) or fixed with groups`);
       }
-      return () => pairs;
+      if (agentIds.length < k) throw new InputError(`pairing: round-robin needs at least ${k === 2 ? "two" : k} agents${k === 2 ? "" : ` for groups of ${k}`}`);
+      if (binomial(agentIds.length, k) > ROUND_ROBIN_MAX_GROUPS) {
+        throw new InputError(`pairing: round-robin over ${agentIds.length} agents makes more than ${ROUND_ROBIN_MAX_GROUPS.toLocaleString("en-US")} groups of ${k} per trial; use pairing: random`);
+      }
+      const groups = combinations(agentIds, k);
+      return () => groups;
     }
     case "random": {
       if (agentIds.length < 2) throw new InputError("pairing: random needs at least two agents");
       return (_trial, rng) => {
         const order = rng.shuffle(agentIds);
         const groups: string[][] = [];
-        for (let i = 0; i + 1 < order.length; i += 2) groups.push([order[i], order[i + 1]]);
-        if (order.length % 2 === 1) groups.push([order[order.length - 1]]);
+        let i = 0;
+        for (; i + k <= order.length; i += k) groups.push(order.slice(i, i + k));
+        // The agents left over play alone where the game allows it (the two-person games); else they sit out.
+        if (shape.alone) for (; i < order.length; i++) groups.push([order[i]]);
         return groups;
       };
     }
     case "fixed": {
-      const pairs = checkFixedPairs(settings.pairs, agentIds);
-      return () => pairs;
+      const groups = settings.groups && settings.groups.length > 0 ? checkGroups(settings.groups, agentIds, k, "groups") : checkGroups(settings.pairs, agentIds, k, "pairs");
+      return () => groups;
     }
   }
 }
 
-function checkFixedPairs(pairs: ScheduleSettings["pairs"], agentIds: readonly string[]): string[][] {
-  if (pairs.length === 0) throw new InputError("pairs: pairing is fixed but no pairs are listed");
+/** Every k-subset of `ids`, members in the order of `ids`, in lexicographic order of positions. */
+export function combinations(ids: readonly string[], k: number): string[][] {
+  const out: string[][] = [];
+  const pick: number[] = [];
+  const walk = (from: number) => {
+    if (pick.length === k) {
+      out.push(pick.map((i) => ids[i]));
+      return;
+    }
+    for (let i = from; i <= ids.length - (k - pick.length); i++) {
+      pick.push(i);
+      walk(i + 1);
+      pick.pop();
+    }
+  };
+  walk(0);
+  return out;
+}
+
+function binomial(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return r;
+}
+
+/** Checks listed groups (the loader reports the same problems with file and line first). */
+function checkGroups(groups: readonly (readonly string[])[], agentIds: readonly string[], k: number, field: "groups" | "pairs"): string[][] {
+  if (groups.length === 0) throw new InputError(`${field}: pairing is fixed but no ${field} are listed`);
   const known = new Set(agentIds);
   const seen = new Set<string>();
-  return pairs.map(([a, b], i) => {
-    for (const [k, id] of [[0, a], [1, b]] as const) {
-      if (!known.has(id)) throw new InputError(`pairs[${i}][${k}]: unknown agent id '${id}'`);
-    }
-    if (a === b) throw new InputError(`pairs[${i}]: an agent cannot be paired with itself ('${a}')`);
-    const key = [a, b].sort().join("+");
-    if (seen.has(key)) throw new InputError(`pairs[${i}]: the pair ${a}, ${b} is listed twice`);
+  return groups.map((g, i) => {
+    if (g.length !== k) throw new InputError(`${field}[${i}]: expected ${k} agents (the game's group size), got ${g.length}`);
+    g.forEach((id, j) => {
+      if (!known.has(id)) throw new InputError(`${field}[${i}][${j}]: unknown agent id '${id}'`);
+    });
+    const pair = field === "pairs";
+    if (new Set(g).size !== g.length) throw new InputError(`${field}[${i}]: an agent cannot be ${pair ? "paired" : "grouped"} with itself${pair ? ` ('${g[0]}')` : ""}`);
+    const key = g.slice().sort().join("+");
+    if (seen.has(key)) throw new InputError(`${field}[${i}]: the ${pair ? "pair" : "group"} ${g.join(", ")} is listed twice`);
     seen.add(key);
-    return [a, b];
+    return g.slice();
   });
 }

@@ -1,19 +1,28 @@
 /**
- * The dictator game as allocation items: split an endowment, giving the other x in steps, keeping
- * the rest. Every round is the same item; its id names the round (1-based, like "svo-1").
+ * `dictator`: split an endowment, giving the other x in steps and keeping the rest, as two-person
+ * items. Every round is the same item; its id names the round (1-based, like "svo-1").
  *
  * @example
- * dictatorItems({ endowment: 100, step: 25, rounds: 1 })[0].options;
+ * dictatorOptions(100, 25);
  * // [{self:100,other:0}, {self:75,other:25}, {self:50,other:50}, {self:25,other:75}, {self:0,other:100}]
  */
+import { z } from "zod";
 import type { Payoff } from "../core/instrument.ts";
+import type { GameModule } from "./contract.ts";
 import type { AllocationItem } from "./game.ts";
+import { itemsGame } from "./items.ts";
 
-export interface DictatorSettings {
-  readonly endowment: number;
-  readonly step: number;
-  readonly rounds: number;
-}
+export const DictatorSpec = z
+  .object({
+    type: z.literal("dictator"),
+    endowment: z.number().positive().default(100),
+    step: z.number().positive().default(10),
+    /** How many dictator rounds make one trial. */
+    rounds: z.number().int().positive().default(1),
+    shuffleOptions: z.boolean().default(false),
+  })
+  .strict();
+export type DictatorSpec = z.infer<typeof DictatorSpec>;
 
 /** Options x = 0, step, 2·step, … up to the endowment (the endowment itself always included). */
 export function dictatorOptions(endowment: number, step: number): Payoff[] {
@@ -25,7 +34,17 @@ export function dictatorOptions(endowment: number, step: number): Payoff[] {
   return gifts.map((other) => ({ self: clean(endowment - other), other }));
 }
 
-export function dictatorItems(game: DictatorSettings): AllocationItem[] {
+export function dictatorItems(game: Pick<DictatorSpec, "endowment" | "step" | "rounds">): AllocationItem[] {
   const options = dictatorOptions(game.endowment, game.step);
   return Array.from({ length: game.rounds }, (_, r) => ({ id: `dictator-${r + 1}`, options, primary: false }));
 }
+
+export const dictator: GameModule<DictatorSpec> = {
+  type: "dictator",
+  summary: "Split an endowment with the other participant in steps; one two-person item per round.",
+  schema: DictatorSpec,
+  create(spec) {
+    const items = dictatorItems(spec);
+    return itemsGame({ type: "dictator", items, order: items, shuffleItems: false, shuffleOptions: spec.shuffleOptions, scoring: "choices", tieTolerance: 0 });
+  },
+};

@@ -12,7 +12,8 @@
 import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
 import type { z } from "zod";
 import { InputError } from "../core/errors.ts";
-import { AGENT_TYPE_MESSAGE, agentSchemaFor } from "./schema.ts";
+import { GAME_TYPE_MESSAGE, gameSchemaFor } from "../games/registry.ts";
+import { AGENT_TYPE_MESSAGE, agentSchemaFor, Scenario } from "./schema.ts";
 
 export interface Problem {
   /** Path inside the scenario, e.g. "agents[2].value"; "" for the whole file. */
@@ -130,12 +131,13 @@ export function issuesToProblems(
       }
       continue;
     }
-    if (issue.code === "invalid_union" && isAgentEntryPath(path)) {
+    const registered = issue.code === "invalid_union" ? registeredAt(path) : null;
+    if (registered) {
       const entry = valueAt(raw, path);
-      const schema = agentSchemaFor(entry);
+      const schema = registered.schemaFor(entry);
       if (!schema) {
         const type = typeof entry === "object" && entry !== null ? (entry as { type?: unknown }).type : undefined;
-        out.push(problemAt(locator, [...path, "type"], type === undefined ? `missing (${AGENT_TYPE_MESSAGE})` : `${AGENT_TYPE_MESSAGE}, got ${show(type)}`));
+        out.push(problemAt(locator, [...path, "type"], type === undefined ? `missing (${registered.message})` : `${registered.message}, got ${show(type)}`));
         continue;
       }
       const again = schema.safeParse(entry);
@@ -149,8 +151,11 @@ export function issuesToProblems(
   return dedupe(out);
 }
 
-function isAgentEntryPath(path: readonly PathKey[]): boolean {
-  return path.length === 2 && path[0] === "agents" && typeof path[1] === "number";
+/** The registry a union at `path` is chosen from by `type` (agent entries, the game), or null. */
+function registeredAt(path: readonly PathKey[]): { schemaFor: (entry: unknown) => z.ZodType | null; message: string } | null {
+  if (path.length === 2 && path[0] === "agents" && typeof path[1] === "number") return { schemaFor: agentSchemaFor, message: AGENT_TYPE_MESSAGE };
+  if (path.length === 1 && path[0] === "game") return { schemaFor: gameSchemaFor, message: GAME_TYPE_MESSAGE };
+  return null;
 }
 
 function messageFor(issue: z.core.$ZodIssue, raw: unknown, path: readonly PathKey[]): string {
@@ -193,15 +198,27 @@ function isDefaultMessage(message: string): boolean {
   return /^[A-Z]/.test(message);
 }
 
-/** Field names across the schema, for "did you mean" hints on typos. */
-const KNOWN_FIELDS = [
-  "name", "description", "seed", "trials", "game", "pairing", "pairs", "feedback", "maxConcurrency",
-  "endpoints", "prices", "agents", "id", "type", "value", "count", "condition", "beta", "option", "rate",
-  "model", "temperature", "topP", "maxTokens", "structuredOutput", "memory", "prompts", "describe", "goal",
-  "templates", "items", "version", "shuffleItems", "shuffleOptions", "endowment", "step", "rounds",
-  "options", "self", "other", "baseURL", "apiKeyEnv", "requestsPerMinute", "tokensPerMinute", "timeoutMs",
-  "maxRetries", "input", "output",
-];
+/**
+ * Field names across the scenario schema, for "did you mean" hints on typos: collected from the
+ * schema itself, which is built from the agent and game registries, so a new agent type's or
+ * game's fields are suggested without a list to keep.
+ */
+export const KNOWN_FIELDS: readonly string[] = [...fieldNames(Scenario, new Set())];
+
+function fieldNames(schema: unknown, seen: Set<unknown>, out = new Set<string>()): Set<string> {
+  if (!schema || typeof schema !== "object" || seen.has(schema)) return out;
+  seen.add(schema);
+  const def = (schema as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+  if (!def) return out;
+  const shape = def.shape as Record<string, unknown> | undefined;
+  if (shape) for (const [key, field] of Object.entries(shape)) {
+    out.add(key);
+    fieldNames(field, seen, out);
+  }
+  for (const k of ["innerType", "element", "valueType", "in", "out"]) fieldNames(def[k], seen, out);
+  for (const k of ["options", "items"]) if (Array.isArray(def[k])) for (const o of def[k] as unknown[]) fieldNames(o, seen, out);
+  return out;
+}
 
 /** The candidate a typo most likely meant, or null when none is close. */
 export function closest(word: string, candidates: readonly string[]): string | null {

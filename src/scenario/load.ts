@@ -11,13 +11,18 @@ import { readFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { InputError } from "../core/errors.ts";
-import { gameItems } from "../games/plan.ts";
+import { parse } from "yaml";
+import { isModulePath } from "../core/fields.ts";
+import type { Game } from "../games/contract.ts";
+import { agentModule } from "../../agents/registry.ts";
+import { createGame, loadedGameModule, loadGameModule } from "../games/registry.ts";
 import { modelRefProblem } from "../models/model-ref.ts";
 import { issuesToProblems, problemAt, ScenarioError, yamlLocator, type Locator, type Problem } from "./errors.ts";
 import { expandAgentsWithSource } from "./expand.ts";
 import { jsonSyntaxError, lineColumn } from "../json-syntax.ts";
 import { agentSchemaFor, Scenario } from "./schema.ts";
 import { expandSweep, isScenarioPath, type SweepCell } from "./sweep.ts";
+import { ROUND_ROBIN_MAX_GROUP } from "../environment/schedule.ts";
 
 export interface LoadedScenario {
   /** Parsed, defaults applied (for a swept file: the file without its sweep applied). */
@@ -40,7 +45,38 @@ export async function loadScenario(path: string): Promise<LoadedScenario> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(code === "ENOENT" ? `scenario file not found: ${path}` : `cannot read scenario ${path}: ${(err as Error).message}`);
   }
+  await preloadGameModule(text, abs);
   return { ...parseScenarioFile(text, abs), path: abs, dir: dirname(abs) };
+}
+
+/**
+ * A scenario whose game is a module path: import the module first (validation itself is
+ * synchronous and reads it from the registry). Any problem is reported by validation, with its line.
+ */
+async function preloadGameModule(text: string, abs: string): Promise<void> {
+  let type: unknown;
+  try {
+    type = (parse(text) as { game?: { type?: unknown } } | null)?.game?.type;
+  } catch {
+    return;
+  }
+  if (typeof type === "string" && isModulePath(type)) await loadGameModule(type, dirname(abs)).catch(() => undefined);
+}
+
+/**
+ * A game module's own schema checks the rest of `game:` (the scenario schema lets a module path's
+ * fields through); the validated spec replaces what the scenario schema parsed.
+ */
+function gameModuleProblems(scenario: Scenario, rawGame: unknown, dir: string, locator: Locator | null): Problem[] {
+  if (!isModulePath(scenario.game.type)) return [];
+  const mod = loadedGameModule(scenario.game.type, dir);
+  const at = ["game", "type"];
+  if (mod === null) return [problemAt(locator, at, `game module not loaded: ${resolve(dir, scenario.game.type)} (validate with loadScenario)`)];
+  if (mod instanceof InputError) return [problemAt(locator, at, mod.message)];
+  const game = mod.schema.safeParse(rawGame);
+  if (!game.success) return issuesToProblems(game.error.issues, { game: rawGame }, locator, ["game"]);
+  scenario.game = { ...(game.data as object), type: scenario.game.type };
+  return [];
 }
 
 /** One cell of a sweep: its factor values and its scenario. */
@@ -99,6 +135,8 @@ export function parseScenarioFile(text: string, fileName: string): { scenario: S
   const sweep = expandSweep(parsed.success && record.game === undefined ? { ...record, game: parsed.data.game } : record, agentKnowsField);
   const sweepProblems = sweep.problems.map((p) => problemAt(locator, p.path, p.message));
   if (!parsed.success) throw new ScenarioError(shown, byLine([...sweepProblems, ...issuesToProblems(parsed.error.issues, base, locator)]));
+  const moduleProblems = gameModuleProblems(parsed.data, record.game, dir, locator);
+  if (moduleProblems.length > 0) throw new ScenarioError(shown, byLine([...sweepProblems, ...moduleProblems]));
   const problems = [...sweepProblems, ...semanticProblems(parsed.data, dir, locator)];
   if (problems.length > 0 || !sweep.cells) {
     if (problems.length > 0) throw new ScenarioError(shown, byLine(problems));
@@ -111,7 +149,7 @@ export function parseScenarioFile(text: string, fileName: string): { scenario: S
   for (const cell of sweep.cells) {
     const checked = Scenario.safeParse(cell.raw);
     const found = checked.success
-      ? semanticProblems(checked.data, dir, locator)
+      ? [...gameModuleProblems(checked.data, (cell.raw as { game?: unknown }).game, dir, locator), ...semanticProblems(checked.data, dir, locator)]
       : issuesToProblems(checked.error.issues, cell.raw, locator);
     for (const p of found) {
       const placed = relocate(p, cell, sweep.cells, locator);
@@ -139,10 +177,6 @@ function agentKnowsField(entry: Record<string, unknown>, field: string): boolean
   const schema = agentSchemaFor(entry) as { shape?: Record<string, unknown> } | null;
   if (schema?.shape && Object.hasOwn(schema.shape, field)) return !isModulePath(String(entry.type)) || Object.hasOwn(entry, field);
   return Object.hasOwn(entry, field);
-}
-
-function isModulePath(type: string): boolean {
-  return type.startsWith(".") || isAbsolute(type);
 }
 
 /** A cell's problem about a swept field is placed at the value in the sweep list that caused it. */
@@ -175,34 +209,67 @@ export function semanticProblems(scenario: Scenario, dir: string, locator: Locat
     else problems.push(problemAt(locator, ["agents", entry, "id"], `duplicate agent id '${spec.id}' (also from agents[${seen}])`));
   }
 
+  let game: Game | null = null;
+  try {
+    game = createGame(scenario.game, dir);
+  } catch (err) {
+    problems.push(problemAt(locator, ["game"], err instanceof Error ? err.message : String(err)));
+  }
+  const k = game?.groupSize ?? 2;
+
   if (scenario.pairing === "fixed") {
-    if (scenario.pairs.length === 0) problems.push(problemAt(locator, ["pairs"], "pairing fixed needs at least one pair, e.g. pairs: [[alice, bob]]"));
-    scenario.pairs.forEach((pair, i) => {
-      pair.forEach((id, j) => {
-        if (!firstEntry.has(id)) problems.push(problemAt(locator, ["pairs", i, j], `unknown agent '${id}' (agents: ${listIds([...firstEntry.keys()])})`));
+    if (scenario.groups.length > 0) {
+      if (scenario.pairs.length > 0) problems.push(problemAt(locator, ["pairs"], "list either groups or pairs, not both"));
+      scenario.groups.forEach((g, i) => {
+        if (g.length !== k) problems.push(problemAt(locator, ["groups", i], `expected ${k} agents (the group size of ${scenario.game.type}), got ${g.length}`));
+        g.forEach((id, j) => {
+          if (!firstEntry.has(id)) problems.push(problemAt(locator, ["groups", i, j], `unknown agent '${id}' (agents: ${listIds([...firstEntry.keys()])})`));
+          if (g.indexOf(id) < j) problems.push(problemAt(locator, ["groups", i, j], `'${id}' is listed twice in this group`));
+        });
+        const key = [...g].sort().join("+");
+        const first = scenario.groups.findIndex((p) => [...p].sort().join("+") === key);
+        if (first < i) problems.push(problemAt(locator, ["groups", i], `the group ${g.join(", ")} is listed twice (also groups[${first}])`));
       });
-      if (pair[0] === pair[1]) problems.push(problemAt(locator, ["pairs", i], `an agent cannot be paired with itself ('${pair[0]}')`));
-      const key = [...pair].sort().join("+");
-      const first = scenario.pairs.findIndex((p) => [...p].sort().join("+") === key);
-      if (first < i) problems.push(problemAt(locator, ["pairs", i], `the pair ${pair[0]}, ${pair[1]} is listed twice (also pairs[${first}])`));
-    });
-  } else if (scenario.pairs.length > 0) {
-    problems.push(problemAt(locator, ["pairs"], `pairs are only used with pairing: fixed (pairing is ${scenario.pairing})`));
+    } else {
+      if (scenario.pairs.length === 0) {
+        problems.push(problemAt(locator, [k === 2 ? "pairs" : "groups"], k === 2 ? "pairing fixed needs at least one pair, e.g. pairs: [[alice, bob]]" : `pairing fixed needs groups of ${k}, e.g. groups: [[a, b, …]]`));
+      } else if (k !== 2) {
+        problems.push(problemAt(locator, ["pairs"], `pairs are for two-person games; ${scenario.game.type} plays in groups of ${k} (use groups:)`));
+      }
+      scenario.pairs.forEach((pair, i) => {
+        pair.forEach((id, j) => {
+          if (!firstEntry.has(id)) problems.push(problemAt(locator, ["pairs", i, j], `unknown agent '${id}' (agents: ${listIds([...firstEntry.keys()])})`));
+        });
+        if (pair[0] === pair[1]) problems.push(problemAt(locator, ["pairs", i], `an agent cannot be paired with itself ('${pair[0]}')`));
+        const key = [...pair].sort().join("+");
+        const first = scenario.pairs.findIndex((p) => [...p].sort().join("+") === key);
+        if (first < i) problems.push(problemAt(locator, ["pairs", i], `the pair ${pair[0]}, ${pair[1]} is listed twice (also pairs[${first}])`));
+      });
+    }
+  } else {
+    if (scenario.pairs.length > 0) problems.push(problemAt(locator, ["pairs"], `pairs are only used with pairing: fixed (pairing is ${scenario.pairing})`));
+    if (scenario.groups.length > 0) problems.push(problemAt(locator, ["groups"], `groups are only used with pairing: fixed (pairing is ${scenario.pairing})`));
   }
   if ((scenario.pairing === "round-robin" || scenario.pairing === "random") && agents.length < 2) {
     problems.push(problemAt(locator, ["pairing"], `${scenario.pairing} pairing needs at least 2 agents, got ${agents.length}`));
+  } else if (scenario.pairing === "round-robin" && k > ROUND_ROBIN_MAX_GROUP) {
+    problems.push(problemAt(locator, ["pairing"], `round-robin would play every group of ${k}, too many for groups larger than ${ROUND_ROBIN_MAX_GROUP}; use pairing: random (new random groups each trial) or fixed with groups`));
+  } else if (scenario.pairing === "round-robin" && agents.length < k) {
+    problems.push(problemAt(locator, ["pairing"], `round-robin needs at least ${k} agents for groups of ${k}, got ${agents.length}`));
+  } else if (scenario.pairing === "random" && agents.length < k) {
+    problems.push(problemAt(locator, ["pairing"], `random pairing needs at least ${k} agents for groups of ${k}, got ${agents.length}`));
+  }
+  if (scenario.pairing === "none" && game && !game.alone) {
+    problems.push(problemAt(locator, ["pairing"], `${scenario.game.type} is played in groups of ${k} and cannot be played alone; use pairing: random, round-robin or fixed`));
   }
 
-  const fewestOptions = Math.min(...gameItems(scenario.game).map((item) => item.options.length));
+  // Positions 1…n exist on every move of a two-person item game; other games' moves vary with play.
+  const fewestOptions = game && game.items.length > 0 ? Math.min(...game.items.map((item) => item.options.length)) : Infinity;
+  const endpoints = Object.keys(scenario.endpoints);
+  const check = { fewestOptions, endpoints, modelProblem: (ref: string) => modelRefProblem(ref, endpoints) };
   scenario.agents.forEach((entry, i) => {
-    const option = entry.type === "constant" ? (entry as { option: number }).option : 0;
-    if (option > fewestOptions) {
-      problems.push(problemAt(locator, ["agents", i, "option"], `option ${option} is beyond the game's ${fewestOptions} options (positions 1–${fewestOptions})`));
-    }
-    if (entry.type === "llm") {
-      const problem = modelRefProblem(String((entry as { model: unknown }).model), Object.keys(scenario.endpoints));
-      if (problem) problems.push(problemAt(locator, ["agents", i, "model"], problem));
-    }
+    const mod = agentModule(String(entry.type));
+    for (const [path, message] of mod?.check?.(entry as never, check) ?? []) problems.push(problemAt(locator, ["agents", i, ...path], message));
     const type = String(entry.type);
     if (type.startsWith(".") || isAbsolute(type)) {
       const file = resolve(dir, type);

@@ -14,9 +14,10 @@
 import { closeSync, existsSync, ftruncateSync, openSync, readSync, fstatSync, writeFileSync } from "node:fs";
 import { lastValueFrom } from "rxjs";
 import { ignoreElements, tap } from "rxjs/operators";
-import type { RoundResult } from "../../agents/agent.ts";
 import type { ResumeFilter } from "../environment/environment.ts";
-import { lastRounds, memoryWindows } from "../environment/memory.ts";
+import { memoryWindows } from "../environment/memory.ts";
+import { memoryKey, roundRecord, type RoundRecord } from "../environment/round-result.ts";
+import { loadGame } from "../games/registry.ts";
 import type { EventBody, EventOf, RunStatus } from "../core/events.ts";
 import { expandAgents } from "../scenario/expand.ts";
 import { Scenario } from "../scenario/schema.ts";
@@ -54,7 +55,7 @@ export async function loadResume(dir: string): Promise<ResumeState> {
   let runId: string | null = null;
   let lastStatus: RunStatus | null = null;
   const prior = { decisions: 0, invalid: 0, costUsd: 0 };
-  const memory = partnerHistories(manifest.scenario);
+  const memory = await groupHistories(manifest.scenario, manifest.scenarioDir);
 
   await lastValueFrom(
     readEvents(path).pipe(
@@ -97,7 +98,7 @@ export async function loadResume(dir: string): Promise<ResumeState> {
       const key = keyOf(body);
       return key !== null && (partial.get(key.sessionId)?.has(key.key) ?? false);
     },
-    history: (agentId, partnerId) => memory?.history(agentId, partnerId) ?? [],
+    memory: (members) => memory?.records(members) ?? [],
   };
   return {
     manifest,
@@ -109,78 +110,61 @@ export async function loadResume(dir: string): Promise<ResumeState> {
   };
 }
 
-type Choice = NonNullable<RoundResult["own"]>;
-
-interface PairedRound {
-  readonly choices: Map<string, Choice | null>;
-}
+type Decided = EventOf<"decision.made"> | EventOf<"decision.invalid">;
 
 /**
- * Per (agent, partner) round results of finished paired sessions, bounded by each agent's window
- * (the same windows the environment uses, from the manifest's scenario); null when the run has no
- * feedback or no pairs, so nothing is remembered.
+ * Per group, the rounds of its finished sessions (feedback on), built by the same function the
+ * engine uses live (roundRecord), bounded by the largest window among the group's members (the
+ * same windows the environment uses, from the manifest's scenario); null when the run has no
+ * feedback or no groups, so nothing is remembered.
  */
-function partnerHistories(rawScenario: unknown) {
+async function groupHistories(rawScenario: unknown, scenarioDir: string) {
   const parsed = Scenario.safeParse(rawScenario);
   // An unreadable scenario fails the resume anyway (hvae run reports it); remember nothing.
   if (!parsed.success || !parsed.data.feedback || parsed.data.pairing === "none") return null;
-  const windows = memoryWindows(parsed.data, expandAgents(parsed.data));
-  const kept = new Map<string, RoundResult[]>();
-  // Rounds of sessions that have not finished yet, by session then round.
-  const open = new Map<string, { rounds: Map<number, PairedRound>; results: { owner: string; result: RoundResult }[] }>();
+  // A game module that cannot be loaded fails the run itself (hvae run reports it); here its
+  // round count only sets the default window.
+  const rounds = (await loadGame(parsed.data.game, scenarioDir).catch(() => null))?.rounds ?? 0;
+  const windows = memoryWindows(parsed.data, expandAgents(parsed.data), rounds);
+  const kept = new Map<string, RoundRecord[]>();
+  // Rounds of sessions that have not finished yet: the round's decisions, then its records.
+  const open = new Map<string, { decided: Map<number, Decided[]>; records: RoundRecord[] }>();
   const sessionOf = (sessionId: string) => {
     let s = open.get(sessionId);
-    if (!s) open.set(sessionId, (s = { rounds: new Map(), results: [] }));
+    if (!s) open.set(sessionId, (s = { decided: new Map(), records: [] }));
     return s;
   };
-  const key = (agentId: string, partnerId: string) => `${agentId}>${partnerId}`;
   return {
-    add(ev: EventOf<"decision.made"> | EventOf<"decision.invalid"> | EventOf<"round.settled">) {
+    add(ev: Decided | EventOf<"round.settled">) {
       if (ev.type === "round.settled") {
-        if (ev.outcomes.length !== 2) return;
+        if (ev.outcomes.length < 2) return;
         const s = sessionOf(ev.sessionId);
-        const round = s.rounds.get(ev.round);
-        s.rounds.delete(ev.round);
-        const [a, b] = ev.outcomes;
-        const choiceOf = (id: string) => round?.choices.get(id) ?? null;
-        const result = (me: typeof a, other: typeof a): RoundResult => ({
-          trial: ev.trial,
-          round: ev.round,
-          itemId: ev.itemId,
-          partnerId: other.agentId,
-          own: choiceOf(me.agentId),
-          partner: choiceOf(other.agentId),
-          received: me.received,
-          partnerReceived: other.received,
-        });
-        s.results.push({ owner: a.agentId, result: result(a, b) }, { owner: b.agentId, result: result(b, a) });
+        const decided = s.decided.get(ev.round) ?? [];
+        s.decided.delete(ev.round);
+        s.records.push(roundRecord(ev, decided));
         return;
       }
-      if (ev.partnerId === null) return;
+      if (ev.partnerId === null && (ev.members?.length ?? 1) < 2) return;
       const s = sessionOf(ev.sessionId);
-      let round = s.rounds.get(ev.round);
-      if (!round) s.rounds.set(ev.round, (round = { choices: new Map() }));
-      const choice: Choice | null =
-        ev.type === "decision.made" ? { option: ev.option, label: ev.label ?? "", self: ev.self, other: ev.other } : null;
-      round.choices.set(ev.agentId, choice);
+      let list = s.decided.get(ev.round);
+      if (!list) s.decided.set(ev.round, (list = []));
+      list.push(ev);
     },
     finish(sessionId: string) {
       const s = open.get(sessionId);
       open.delete(sessionId);
-      if (!s) return;
-      for (const { owner, result } of s.results) {
-        const w = windows.get(owner) ?? 0;
-        if (w === 0) continue;
-        const k = key(owner, result.partnerId!);
-        const list = kept.get(k) ?? [];
-        list.push(result);
-        if (list.length > w) list.splice(0, list.length - w);
-        kept.set(k, list);
-      }
+      if (!s || s.records.length === 0) return;
+      const members = s.records[0].members;
+      const window = Math.max(0, ...members.map((id) => windows.get(id) ?? 0));
+      if (window === 0) return;
+      const key = memoryKey(members);
+      const list = kept.get(key) ?? [];
+      list.push(...s.records);
+      if (list.length > window) list.splice(0, list.length - window);
+      kept.set(key, list);
     },
-    history(agentId: string, partnerId: string): readonly RoundResult[] {
-      const list = kept.get(key(agentId, partnerId));
-      return list ? lastRounds(list, windows.get(agentId) ?? 0) : [];
+    records(members: readonly string[]): readonly RoundRecord[] {
+      return kept.get(memoryKey(members)) ?? [];
     },
   };
 }
@@ -197,6 +181,8 @@ function keyOf(body: EventBody): { sessionId: string; key: string } | null {
       return { sessionId: body.sessionId, key: `d:${body.decisionId}` };
     case "round.settled":
       return { sessionId: body.sessionId, key: `r:${body.round}` };
+    case "trial.ended":
+      return { sessionId: body.sessionId, key: "end" };
     default:
       return null;
   }

@@ -1,6 +1,7 @@
 // Drives an agent through one slider trajectory the way the environment does: plan the trial,
 // show options in presented order, map the chosen presented index back to the canonical option.
 import type { Agent, AgentContext, Observation } from "../../agents/agent.ts";
+import { twoPersonObservation } from "../../src/environment/observation.ts";
 import { planTrial } from "../../src/games/plan.ts";
 import type { PresentedItem } from "../../src/games/game.ts";
 import { createRng, type Rng } from "../../src/core/random.ts";
@@ -11,7 +12,7 @@ export function ctxFor(seed: number, id = "a"): AgentContext {
 }
 
 export function observe(p: PresentedItem, sessionId: string, round: number, partner: string | null = null): Observation {
-  return {
+  return twoPersonObservation({
     decisionId: `${sessionId}/r${round}/a`,
     sessionId,
     trial: 0,
@@ -20,7 +21,7 @@ export function observe(p: PresentedItem, sessionId: string, round: number, part
     item: { id: p.item.id, options: p.order.map((k, pos) => ({ label: p.labels[pos], ...p.item.options[k] })) },
     partner: partner === null ? null : { id: partner },
     history: [],
-  };
+  });
 }
 
 /** Canonical 1-based options an agent picks on the primary items, with items and options shuffled. */

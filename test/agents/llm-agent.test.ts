@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import type { Agent, Observation, RoundResult } from "../../agents/agent.ts";
 import { createLlmAgent } from "../../agents/llm/agent.ts";
+import { twoPersonObservation } from "../../src/environment/observation.ts";
 import { createGateway } from "../../src/models/gateway.ts";
 import { BudgetExhaustedError, type GatewayOptions, type ModelGateway } from "../../src/models/gateway-types.ts";
 import { createRng } from "../../src/core/random.ts";
@@ -49,7 +50,7 @@ const LABELS = ["A", "B", "C", "D", "E", "F", "G", "H", "I"];
 
 function obs(round: number, over: Partial<Observation> = {}): Observation {
   const it = ITEMS[round];
-  return {
+  return twoPersonObservation({
     decisionId: `a#t0/r${round}/a`,
     sessionId: "a#t0",
     trial: 0,
@@ -59,7 +60,7 @@ function obs(round: number, over: Partial<Observation> = {}): Observation {
     partner: null,
     history: [],
     ...over,
-  };
+  });
 }
 
 async function agent(g: ModelGateway, fields: Record<string, unknown> = {}, scenario = { name: "t", feedback: false, pairing: "none" }, seed = 1): Promise<Agent> {

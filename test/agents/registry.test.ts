@@ -5,13 +5,14 @@ import { InputError } from "../../src/core/errors.ts";
 import { loadScenario } from "../../src/scenario/load.ts";
 import { expandAgents } from "../../src/scenario/expand.ts";
 import { PRIMARY_ITEMS } from "../../src/core/instrument.ts";
+import { twoPersonObservation } from "../../src/environment/observation.ts";
 import { ctxFor } from "./helpers.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const fixtures = `${root}test/fixtures/scenarios`;
 const item1 = { id: "svo-1", options: PRIMARY_ITEMS[0].options.map((o, i) => ({ label: "ABCDEFGHI"[i], ...o })) };
 type Past = { partnerId: string; self: number; other: number };
-const obs = (decisionId: string, partner: string, past: Past[] = []) => ({
+const obs = (decisionId: string, partner: string, past: Past[] = []) => twoPersonObservation({
   decisionId, sessionId: "s", trial: 0, round: past.length, rounds: 6, item: item1, partner: { id: partner },
   history: past.map((p, round) => ({
     trial: 0, round, itemId: "svo-1", partnerId: p.partnerId, own: null,

@@ -8,13 +8,15 @@ import { createUtilityAgent } from "../../agents/utility.ts";
 import { logitProbabilities } from "../../agents/value-utility.ts";
 import { PRIMARY_ITEMS } from "../../src/core/instrument.ts";
 import { createRng } from "../../src/core/random.ts";
+import type { Observation } from "../../agents/agent.ts";
+import { twoPersonObservation } from "../../src/environment/observation.ts";
 import { ctxFor, trajectory } from "./helpers.ts";
 
 const item = (options: readonly { self: number; other: number }[], id = "x") => ({
   id,
   options: options.map((o, i): PresentedOption => ({ label: String.fromCharCode(65 + i), ...o })),
 });
-const obs = (options: readonly { self: number; other: number }[], decisionId: string, partner: string | null = null) => ({
+const obs = (options: readonly { self: number; other: number }[], decisionId: string, partner: string | null = null) => twoPersonObservation({
   decisionId,
   sessionId: "s",
   trial: 0,
@@ -24,6 +26,7 @@ const obs = (options: readonly { self: number; other: number }[], decisionId: st
   partner: partner === null ? null : { id: partner },
   history: [],
 });
+
 
 describe("logit agent", () => {
   it("probabilities follow exp(β·U)", () => {

@@ -67,7 +67,7 @@ describe("analysis operators", () => {
       if (ev.type !== "decision.made" && ev.type !== "decision.invalid") continue;
       const s = bySession.get(ev.sessionId) ?? { payoffs: [], bad: false };
       if (ev.type === "decision.invalid") s.bad = true;
-      else s.payoffs.push({ self: ev.self, other: ev.other });
+      else s.payoffs.push({ self: ev.self!, other: ev.other! }); // slider items record both payoffs
       bySession.set(ev.sessionId, s);
     }
     const angles = [...bySession.values()].filter((s) => !s.bad).map((s) => angleFromPayoffs(s.payoffs));

@@ -92,8 +92,8 @@ describe("runEnvironment", () => {
   it("a utility agent lands in its value's category on the slider", async () => {
     const events = await run({ scenario: scenarioOf({ pairing: "none", agents: [{ id: "alt", type: "utility", value: "altruistic" }] }) });
     const chosen = events.filter((e): e is EventOf<"decision.made"> => e.type === "decision.made");
-    const self = chosen.reduce((s, e) => s + e.self, 0) / chosen.length;
-    const other = chosen.reduce((s, e) => s + e.other, 0) / chosen.length;
+    const self = chosen.reduce((s, e) => s + e.self!, 0) / chosen.length;
+    const other = chosen.reduce((s, e) => s + e.other!, 0) / chosen.length;
     expect((Math.atan2(other - 50, self - 50) * 180) / Math.PI).toBeCloseTo(61.3895, 3);
   });
 

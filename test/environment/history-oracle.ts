@@ -24,7 +24,7 @@ export function sessionResults(events: readonly HvaeEvent[]): Map<string, { tria
         const other = e.outcomes.find((o) => o.agentId !== me.agentId) ?? null;
         const pick = (id: string) => {
           const c = choices.get(`${e.sessionId}/r${e.round}/${id}`);
-          return c ? { option: c.option, label: c.label ?? "", self: c.self, other: c.other } : null;
+          return c ? { option: c.option, label: c.label ?? "", self: c.self!, other: c.other! } : null;
         };
         const list = s.byAgent.get(me.agentId) ?? [];
         list.push({
@@ -60,4 +60,16 @@ export function expectedHistory(
   const now = (results.get(at.sessionId)?.byAgent.get(at.agentId) ?? []).filter((r) => r.round < at.round);
   const all = [...earlier, ...now];
   return window <= 0 ? [] : all.slice(Math.max(0, all.length - window));
+}
+
+/**
+ * The two-person fields of remembered rounds, as this oracle builds them: the engine's results
+ * also carry group fields (groupId, members, choices, …), which the oracle does not model.
+ */
+export function legacy(history: readonly RoundResult[]): RoundResult[] {
+  const choice = (c: RoundResult["own"]) => (c ? { option: c.option, label: c.label, self: c.self, other: c.other } : null);
+  return history.map((h) => ({
+    trial: h.trial, round: h.round, itemId: h.itemId, partnerId: h.partnerId,
+    own: choice(h.own), partner: choice(h.partner), received: h.received, partnerReceived: h.partnerReceived,
+  }));
 }

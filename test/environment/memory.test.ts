@@ -8,7 +8,7 @@ import type { EventOf, HvaeEvent } from "../../src/core/events.ts";
 import { createRng } from "../../src/core/random.ts";
 import { expandAgents } from "../../src/scenario/expand.ts";
 import { Scenario } from "../../src/scenario/schema.ts";
-import { expectedHistory, sessionResults } from "./history-oracle.ts";
+import { expectedHistory, legacy, sessionResults } from "./history-oracle.ts";
 
 const scenarioOf = (over: Record<string, unknown> = {}) =>
   Scenario.parse({
@@ -63,7 +63,7 @@ function checkAgainstOracle(events: HvaeEvent[], seen: Map<string, Observation>,
     if (e.type !== "decision.requested") continue;
     const obs = seen.get(e.decisionId)!;
     const want = expectedHistory(results, e, windows.get(e.agentId)!);
-    expect(obs.history, e.decisionId).toEqual(want);
+    expect(legacy(obs.history), e.decisionId).toEqual(want);
     if (obs.history.some((h) => h.trial < e.trial)) crossTrial++;
   }
   return crossTrial;
@@ -181,7 +181,7 @@ describe("per-partner memory across trials", () => {
       return {
         // Item 1 keeps self at 85 and varies other from 85 to 15: the sign of the angle decides.
         first: perTrial.map((d) => d[0].other),
-        meanOther: perTrial.map((d) => d.reduce((s, x) => s + x.other, 0) / d.length),
+        meanOther: perTrial.map((d) => d.reduce((s, x) => s + x.other!, 0) / d.length),
       };
     };
     const remembered = await firstOther(null);

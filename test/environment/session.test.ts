@@ -3,6 +3,7 @@ import type { Agent, Observation, RoundResult } from "../../agents/agent.ts";
 import { playSession, settle } from "../../src/environment/session.ts";
 import type { EventBody } from "../../src/core/events.ts";
 import type { PresentedItem } from "../../src/games/game.ts";
+import { itemsGame } from "../../src/games/items.ts";
 import { BudgetExhaustedError } from "../../src/models/gateway-types.ts";
 
 const item = (id: string, options: [number, number][]) => ({ id, primary: true, options: options.map(([self, other]) => ({ self, other })) });
@@ -10,6 +11,11 @@ const ITEM1 = item("x1", [[85, 85], [85, 50], [85, 15]]);
 const ITEM2 = item("x2", [[50, 100], [70, 70], [100, 50]]);
 /** Options shown reversed: presented index p is canonical option order[p]. */
 const presented = (it: ReturnType<typeof item>, order: number[]): PresentedItem => ({ item: it, order, labels: ["A", "B", "C"] });
+/** The items game playing these presented items in this order (the state game.start would draw). */
+const fromItems = (items: PresentedItem[]) => ({
+  game: itemsGame({ type: "custom", items: items.map((p) => p.item), order: items.map((p) => p.item), shuffleItems: false, shuffleOptions: false, scoring: "choices", tieTolerance: 0 }),
+  state: { items: items.map((p) => p.item.id), orders: items.map((p) => p.order) },
+});
 
 /** A stand-in agent that picks a presented index by a rule and records what it saw. */
 function scripted(id: string, pick: (obs: Observation) => number) {
@@ -50,7 +56,7 @@ describe("playSession", () => {
   it("maps presented choices to canonical options, settles and feeds back with bounded memory", async () => {
     const a = scripted("a", () => 0); // first shown
     const b = scripted("b", () => 2); // last shown
-    const out = await playSession({ plan, items, agents: [a.agent, b.agent], feedback: true, memory: [1, 5] });
+    const out = await playSession({ plan, ...fromItems(items), agents: [a.agent, b.agent], feedback: true, memory: [1, 5] });
     expect(out.status).toBe("completed");
     expect(out.events.map((e) => e.type)).toEqual([
       "trial.started",
@@ -80,7 +86,7 @@ describe("playSession", () => {
     expect(a.resets).toEqual(["trajectory"]);
   });
 
-  it("continues the pair's remembered history from earlier sessions, bounded per agent, and returns it", async () => {
+  it("continues the pair's remembered history from earlier sessions, bounded per agent, and returns its rounds", async () => {
     const a = scripted("a", () => 0);
     const b = scripted("b", () => 0);
     const earlier = (owner: string, partnerId: string, round: number): RoundResult => ({
@@ -88,23 +94,24 @@ describe("playSession", () => {
     });
     const pastA = [0, 1, 2].map((r) => earlier("a", "b", r));
     const pastB = [0, 1, 2].map((r) => earlier("b", "a", r));
-    const out = await playSession({ plan: { ...plan, sessionId: "a+b#t1", trial: 1 }, items, agents: [a.agent, b.agent], feedback: true, memory: [2, 4], past: [pastA, pastB] });
+    const out = await playSession({ plan: { ...plan, sessionId: "a+b#t1", trial: 1 }, ...fromItems(items), agents: [a.agent, b.agent], feedback: true, memory: [2, 4], past: [pastA, pastB] });
     expect(a.seen[0].history.map((h) => `${h.trial}/${h.round}`)).toEqual(["0/1", "0/2"]);
     expect(a.seen[1].history.map((h) => `${h.trial}/${h.round}`)).toEqual(["0/2", "1/0"]);
     expect(b.seen[0].history.map((h) => `${h.trial}/${h.round}`)).toEqual(["0/0", "0/1", "0/2"]);
     expect(b.seen[1].history.map((h) => `${h.trial}/${h.round}`)).toEqual(["0/0", "0/1", "0/2", "1/0"]);
-    expect(out.histories.map((h) => h.map((r) => `${r.trial}/${r.round}`))).toEqual([["1/0", "1/1"], ["0/1", "0/2", "1/0", "1/1"]]);
+    // The session returns its own settled rounds; the group's memory appends them to what it kept.
+    expect(out.records.map((r) => `${r.trial}/${r.round}`)).toEqual(["1/0", "1/1"]);
     expect(pastA).toHaveLength(3); // the caller's arrays are not touched
     // Without feedback the past is not shown either.
     const c = scripted("a", () => 0);
-    await playSession({ plan, items, agents: [c.agent, b.agent], feedback: false, memory: [2, 4], past: [pastA, pastB] });
+    await playSession({ plan, ...fromItems(items), agents: [c.agent, b.agent], feedback: false, memory: [2, 4], past: [pastA, pastB] });
     expect(c.seen[0].history).toEqual([]);
   });
 
   it("without feedback agents get no history and no feedback calls", async () => {
     const a = scripted("a", () => 1);
     const b = scripted("b", () => 1);
-    await playSession({ plan, items, agents: [a.agent, b.agent], feedback: false, memory: [5, 5] });
+    await playSession({ plan, ...fromItems(items), agents: [a.agent, b.agent], feedback: false, memory: [5, 5] });
     expect(a.fed).toEqual([]);
     expect(a.seen[1].history).toEqual([]);
   });
@@ -112,7 +119,7 @@ describe("playSession", () => {
   it("an agent that throws or answers out of range gives decision.invalid, the session goes on", async () => {
     const a: Agent = { id: "a", decide: async () => { throw new Error("boom"); } };
     const b = scripted("b", (obs) => (obs.round === 0 ? 7 : 0));
-    const out = await playSession({ plan, items, agents: [a, b.agent], feedback: true, memory: [5, 5] });
+    const out = await playSession({ plan, ...fromItems(items), agents: [a, b.agent], feedback: true, memory: [5, 5] });
     const invalid = ofType(out.events, "decision.invalid");
     expect(invalid.map((e) => [e.agentId, e.round, e.reason])).toEqual([
       ["a", 0, "agent error: boom"],
@@ -128,7 +135,7 @@ describe("playSession", () => {
 
   it("alone: partner null, receives own self", async () => {
     const a = scripted("a", () => 2);
-    const out = await playSession({ plan: { sessionId: "a#t3", agentIds: ["a"], trial: 3 }, items, agents: [a.agent], feedback: false, memory: [0] });
+    const out = await playSession({ plan: { sessionId: "a#t3", agentIds: ["a"], trial: 3 }, ...fromItems(items), agents: [a.agent], feedback: false, memory: [0] });
     expect(ofType(out.events, "decision.made").map((e) => [e.partnerId, e.decisionId])).toEqual([[null, "a#t3/r0/a"], [null, "a#t3/r1/a"]]);
     expect(ofType(out.events, "round.settled").map((e) => e.outcomes[0].received)).toEqual([85, 100]);
     expect(a.seen[0].partner).toBeNull();
@@ -137,7 +144,7 @@ describe("playSession", () => {
   it("a budget stop aborts the session without trial.completed", async () => {
     const a: Agent = { id: "a", decide: async (obs) => { if (obs.round === 1) throw new BudgetExhaustedError(); return { kind: "choice", index: 0 }; } };
     const b = scripted("b", () => 0);
-    const out = await playSession({ plan, items, agents: [a, b.agent], feedback: false, memory: [5, 5] });
+    const out = await playSession({ plan, ...fromItems(items), agents: [a, b.agent], feedback: false, memory: [5, 5] });
     expect(out.status).toBe("aborted");
     expect(out.events.map((e) => e.type)).not.toContain("trial.completed");
     expect(ofType(out.events, "decision.made")).toHaveLength(2);

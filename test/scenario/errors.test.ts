@@ -57,7 +57,7 @@ describe("scenario errors name the path and the line", () => {
   it("bad game type", async () => {
     const problems = await problemsOf("bad-game-type.yaml");
     expect(problems).toEqual([
-      { path: "game.type", line: 3, column: 9, message: "expected svo-slider, dictator or custom, got 'prisoners-dilemma'" },
+      { path: "game.type", line: 3, column: 9, message: "expected svo-slider, dictator, custom or a module path like ./my-game.ts, got 'prisoners-dilemma'" },
     ]);
   });
 

@@ -50,8 +50,9 @@ describe("expandAgents", () => {
     );
     const agents = expandAgents(s);
     expect(agents.map((a) => a.id)).toEqual(["u-1", "u-2", "u-3", "solo"]);
-    expect(agents[1]).toEqual({ id: "u-2", type: "logit", value: 30, beta: 2, condition: "logit" });
-    expect(agents[3]).toEqual({ id: "solo", type: "constant", value: "prosocial", option: 2, condition: "biased" });
+    // memory is a common agent field now (null: the scenario's window).
+    expect(agents[1]).toEqual({ id: "u-2", type: "logit", value: 30, beta: 2, condition: "logit", memory: null });
+    expect(agents[3]).toEqual({ id: "solo", type: "constant", value: "prosocial", option: 2, condition: "biased", memory: null });
     expect(agents.every((a) => !("count" in a))).toBe(true);
   });
 

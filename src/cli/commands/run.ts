@@ -20,6 +20,7 @@ import type { HvaeEvent, RunStatus } from "../../core/events.ts";
 import type { ModelGateway, TranscriptSink } from "../../models/gateway-types.ts";
 import { createRng } from "../../core/random.ts";
 import { expandAgents } from "../../scenario/expand.ts";
+import { loadGame } from "../../games/registry.ts";
 import { loadScenario } from "../../scenario/load.ts";
 import { Scenario } from "../../scenario/schema.ts";
 import { openJsonlWriter, type JsonlWriter } from "../../store/jsonl-writer.ts";
@@ -179,6 +180,8 @@ export async function prepareResume(dir: string, flags: Pick<Flags, "max-concurr
   const concurrency = intFlag("max-concurrency", flags["max-concurrency"]);
   const scenario = { ...parsed.data, maxConcurrency: concurrency ?? parsed.data.maxConcurrency };
   const specs = expandAgents(scenario);
+  // A game module is imported (and compiled for this spec) before anything plans with it.
+  await loadGame(scenario.game, state.manifest.scenarioDir);
   const plan = planRun(scenario, specs.map((s) => s.id));
   if (state.lastStatus === "completed" && state.filter.completedSessions.size === plan.sessions.length) {
     return { complete: true, runId: state.runId };
