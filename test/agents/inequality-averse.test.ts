@@ -1,3 +1,4 @@
+import { twoPersonObservation } from "../../src/environment/observation.ts";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createRng } from "../../src/core/random.ts";
@@ -70,7 +71,7 @@ describe("the agent", () => {
     const spec = { id: "fs", type: "inequality-averse", value: "prosocial" as const, alpha: 0.85, beta: 0.5 };
     const agent = createInequalityAverseAgent(spec, ctxFor(1, "fs"));
     const options = [{ label: "A", self: 50, other: 50 }, { label: "B", self: 100, other: 0 }, { label: "C", self: 0, other: 100 }];
-    const obs = (id: string) => ({ decisionId: id, sessionId: "s", trial: 0, round: 0, rounds: 1, item: { id: "x", options }, partner: null, history: [] });
+    const obs = (id: string) => twoPersonObservation({ decisionId: id, sessionId: "s", trial: 0, round: 0, rounds: 1, item: { id: "x", options }, partner: null, history: [] });
     // U: A 50, B 100 − 50 = 50, C −85: A and B tie
     const picks = new Set<number>();
     for (let i = 0; i < 20; i++) {
