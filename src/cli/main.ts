@@ -16,6 +16,7 @@ const COMMANDS: Record<string, Command> = {
   analyze: { summary: "per-agent angles, categories and value rationality of a run", load: () => import("./commands/analyze.ts") },
   report: { summary: "write an HTML report with charts, summary.md and CSVs for a run", load: () => import("./commands/report.ts") },
   transcript: { summary: "the conversation behind one decision: hvae transcript <runDir> <decisionId> [--json]", load: () => import("./commands/transcript.ts") },
+  view: { summary: "browse runs, decisions and transcripts in a local web app, live while a run writes: hvae view <runDir | runsDir>", load: () => import("./commands/view.ts") },
   compare: { summary: "one table across several runs", load: () => import("./commands/compare.ts") },
 };
 
