@@ -104,7 +104,9 @@ export function runPage(run: RunIndex, a: Analysis | null, multi: boolean): stri
   const live = !run.finished();
   const runId = run.runId;
   const rid = multi ? runId : null;
-  let tables = `<p class="empty">No decisions yet.</p>`;
+  let tables = live
+    ? `<p class="empty">Tables and charts appear once the first trajectory is scored; until then decisions arrive below as they are written.</p>`
+    : `<p class="empty">No decisions in this run.</p>`;
   if (a) {
     const g = groupTable(a.summary);
     const groups = rowsTable(
@@ -129,7 +131,7 @@ export function runPage(run: RunIndex, a: Analysis | null, multi: boolean): stri
 <h2>Agents</h2>${agents}`;
   }
   const body = `<h1>${esc(m?.scenario?.name ?? a?.summary.run.scenario ?? runId)}</h1>
-<p class="meta">run ${esc(runId)} · ${esc(run.acc.run?.game ?? "")} · seed ${esc(m?.seed ?? run.acc.run?.seed ?? "")} · ${esc(run.dir)}</p>
+<p class="meta">${[`run ${esc(runId)}`, esc((m?.scenario as { game?: { type?: string } } | undefined)?.game?.type ?? ""), `seed ${esc(m?.seed ?? run.acc.run?.seed ?? "")}`, esc(run.dir)].filter(Boolean).join(" · ")}</p>
 ${progressPanel(p, runId)}
 ${tables}
 <h2>Latest decisions</h2>

@@ -104,7 +104,7 @@ export function rowOf(ev: Outcome): DecisionRow {
   };
 }
 
-const RECENT = 50;
+const RECENT = 25;
 
 export function openRunIndex(dir: string): RunIndex {
   const path = eventsPath(dir);
