@@ -63,7 +63,7 @@ export function runsPage(root: string, runs: RunListEntry[]): string {
 
 function progressPanel(p: LiveProgress, runId: string): string {
   const pct = p.total ? Math.min(100, (100 * p.done) / p.total) : 0;
-  const groups = p.live.groups.map((g) => `<li><b>${esc(g.value)}</b> VR ${g.vr.toFixed(3)} · VR<sub>cc</sub> ${g.vrCC.toFixed(3)} <span class="dim">(n=${g.n})</span></li>`).join("");
+  const groups = p.live.groups.map((g) => `<li><b>${esc(g.value)}</b> VR ${g.vr.toFixed(3)} · VR<sub>cc</sub> ${g.vrCC === null ? "–" : g.vrCC.toFixed(3)} <span class="dim">(n=${g.n})</span></li>`).join("");
   return `<section id="progress" class="panel" data-run="${esc(runId)}">
 <div class="bar"><div style="width:${pct.toFixed(1)}%"></div></div>
 <p><b id="progress-text">${esc(p.text)}</b> · status <b id="run-status">${esc(p.runStatus)}</b> · <span id="progress-cost">$${p.live.costUsd.toFixed(4)}</span> · <span id="progress-invalid">${p.live.invalidDecisions} invalid</span></p>

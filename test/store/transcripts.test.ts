@@ -102,6 +102,8 @@ describe("transcripts of an llm run", () => {
     const file = readFileSync(join(runDir, "transcripts.jsonl"));
     expect(file.includes(Buffer.from(KEY))).toBe(false);
     expect(file.toString()).not.toMatch(/authorization|bearer/i);
+    // Linear, not quadratic: well under twice the event log.
+    expect(file.length).toBeLessThan(2 * readFileSync(join(runDir, "events.jsonl")).length);
     // Each message stored once.
     const lines = file.toString().trimEnd().split("\n").map((l) => JSON.parse(l) as { kind: string; id: string });
     const msgIds = lines.filter((l) => l.kind === "message").map((l) => l.id);

@@ -72,7 +72,7 @@ function showProgress(p) {
   $("#progress-invalid").textContent = `${p.live.invalidDecisions} invalid`;
   $("#progress-status").textContent = p.status;
   $("#live-groups").innerHTML = p.live.groups
-    .map((g) => `<li><b>${esc(g.value)}</b> VR ${g.vr.toFixed(3)} · VR<sub>cc</sub> ${g.vrCC.toFixed(3)} <span class="dim">(n=${g.n})</span></li>`)
+    .map((g) => `<li><b>${esc(g.value)}</b> VR ${g.vr.toFixed(3)} · VR<sub>cc</sub> ${g.vrCC === null ? "–" : g.vrCC.toFixed(3)} <span class="dim">(n=${g.n})</span></li>`)
     .join("");
 }
 
