@@ -14,7 +14,7 @@
  *   around its maximum. Point estimate iff (a) no angle makes every choice (else: separation,
  *   β → ∞), (b) the likelihood-ratio statistic against β = 0 exceeds 13.82 (χ², 2 degrees of
  *   freedom for the weight vector β(cos θ, sin θ), level 0.001), and (c) the 95 % profile set
- *   {θ : 2(ℓ̂ − ℓ(θ)) ≤ 3.84} is one arc narrower than 180°. That arc is the angle's interval.
+ *   {θ : 2(ℓ̂ − ℓ(θ)) ≤ 3.84} is one arc narrower than 90° (MAX_ARC). That arc is the angle's interval.
  *
  * @example
  * const id = identify(game, [{ move, counts: Float64Array.of(0, 0, 10) }]);
@@ -35,6 +35,12 @@ const COARSE = 10;
 /** χ² critical values: 2 degrees of freedom at 0.001 (β = 0 test), 1 degree of freedom at 0.05 (profile set). */
 export const LR_CRITICAL = 13.8155;
 export const PROFILE_CRITICAL = 3.8415;
+/**
+ * The widest 95 % profile arc that still counts as a point estimate, degrees: a quarter circle,
+ * the distance between neighbouring archetypes. Wider means the choices reveal a trade-off's sign
+ * rather than an angle (constant-sum items are flat over a half circle up to its open ends).
+ */
+export const MAX_ARC = 90;
 
 /** The angle of grid point g, degrees (−180 … 179.9). */
 export function gridAngle(g: number): number {
@@ -61,7 +67,7 @@ export interface Identification {
   readonly angleSet: Interval[];
   /**
    * Why θ is not identified (null when it is), starting with a short tag before the first colon:
-   * "no valid choices", "every angle fits", "indifference", "separation", "β ≈ 0" or "flat likelihood".
+   * "no valid choices", "every angle fits", "separation", "β ≈ 0" or "flat likelihood".
    */
   readonly reason: string | null;
   /** Choices that are ideal at the best-fitting angles, out of all choices. */
@@ -285,7 +291,7 @@ export function identify(game: Game, data: readonly MoveCounts[]): Identificatio
   if (best === choices) {
     if (covers) return none("every angle fits: no move separates one value from another", bestSet, best);
     // Varied choices that only a maximiser indifferent between all options makes (random splits
-    // on constant-sum items fit 45° exactly): a tie, not evidence for the angle.
+    // on constant-sum items fit 45° exactly) are a tie, not separation: the logit model decides.
     const indifferent = (g: number) =>
       used.every((d) => {
         const k = d.move.options.length;
@@ -295,18 +301,13 @@ export function identify(game: Game, data: readonly MoveCounts[]): Identificatio
       });
     let allTies = true;
     for (let g = 0; g < GRID_N && allTies; g++) if (fit[g] === best && !indifferent(g)) allTies = false;
-    if (allTies) {
+    if (!allTies) {
       return none(
-        `indifference: only angles at which every option ties (${fmtSet(bestSet)}) make these choices, so they say nothing more about θ`,
+        `separation: the choices are deterministic, and every θ in ${fmtSet(bestSet)} makes exactly these choices, so no point angle is identified`,
         bestSet,
         best,
       );
     }
-    return none(
-      `separation: the choices are deterministic, and every θ in ${fmtSet(bestSet)} makes exactly these choices, so no point angle is identified`,
-      bestSet,
-      best,
-    );
   }
 
   // Logit profile likelihood.
@@ -348,9 +349,9 @@ export function identify(game: Game, data: readonly MoveCounts[]): Identificatio
   const ciRuns = circularRuns((i) => 2 * (hat.ll - coarse[i].ll) <= PROFILE_CRITICAL, coarseN);
   const width = ciRuns.reduce((s, r) => s + r[1], 0);
   const ciSet = runsToIntervals(ciRuns, coarseN, COARSE * GRID_STEP);
-  if (ciRuns.length !== 1 || width * COARSE * GRID_STEP >= 180) {
+  if (ciRuns.length !== 1 || width * COARSE * GRID_STEP >= MAX_ARC) {
     return {
-      ...none(`flat likelihood: the 95 % profile set ${fmtSet(ciSet)} spans 180° or more, so the choices reveal only part of the trade-off`, ciSet.length ? ciSet : bestSet, best),
+      ...none(`flat likelihood: the 95 % profile set ${fmtSet(ciSet)} spans ${MAX_ARC}° or more, so the choices reveal only part of the trade-off`, ciSet.length ? ciSet : bestSet, best),
       beta: hat.beta,
       lr,
     };

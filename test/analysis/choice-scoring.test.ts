@@ -133,6 +133,10 @@ describe("choice scoring on any game", () => {
     const p = await analyse(pg, simulateGame(pg, [{ id: "l", value: 60, chooser: "logit", beta: 0.3 }], { trials: 200, seed: 9, single: true }));
     expect(p.agents[0]).toMatchObject({ identified: false, angle: null, category: null });
     expect(p.agents[0].reason).toMatch(/^flat likelihood/);
+    // Constant-sum dictator splits: the likelihood is flat over a half circle (open ends), never a point.
+    const d = await analyse(dictator, simulateGame(dictator, [{ id: "l", value: 20, chooser: "logit", beta: 0.08 }], { trials: 80, seed: 9, single: true }));
+    expect(d.agents[0]).toMatchObject({ identified: false, angle: null, category: null });
+    expect(d.agents[0].reason).toMatch(/^flat likelihood/);
   });
 
   it("identify: no choices, and choices every angle fits", () => {

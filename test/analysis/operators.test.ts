@@ -166,7 +166,8 @@ describe("analysis operators", () => {
 
   // Was: "VR null, θ not identified" for the whole run. Now VR is defined on the game's own options
   // (docs/METHOD.md §9): every split is ideal for a prosocial target on constant-sum items, so VR is
-  // 1, chance is 1 and VR_cc is undefined; θ is the set of angles whose maximiser is indifferent (45° and −135°).
+  // 1, chance is 1 and VR_cc is undefined; only the angles at which every split ties (45° and −135°) make an equal split, and one
+  // choice is no evidence beyond that (β ≈ 0).
   it("scores constant-sum dictator splits on the game's own options; θ is a set, not a point", async () => {
     const item = { id: "dictator-0", primary: false, options: [0, 50, 100].map((k) => ({ self: 100 - k, other: k })) };
     let seq = 0;
@@ -183,7 +184,7 @@ describe("analysis operators", () => {
     expect(summary.agents[0]).toMatchObject({
       trajectories: 1, angle: null, identified: false, angleSet: [[-135, -135], [45, 45]], category: null, vr: 1, vrChance: 1, vrCC: null,
     });
-    expect(summary.agents[0].reason).toMatch(/^indifference/);
+    expect(summary.agents[0].reason).toMatch(/^β ≈ 0/);
   });
 
   it("errors on a stream without run.started", async () => {
