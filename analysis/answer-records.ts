@@ -258,6 +258,18 @@ async function* readJson(path: string, file: string): AsyncGenerator<RecordBatch
       const c = s.charCodeAt(i);
       if (state === 2) {
         if (inString) {
+          if (!escaped && c !== 0x22 && c !== 0x5c) {
+            // Jump to the next quote or backslash: long string values are most of a big export.
+            const q = s.indexOf('"', i);
+            const b = s.indexOf("\\", i);
+            const next = q === -1 ? b : b === -1 ? q : Math.min(q, b);
+            if (next === -1) {
+              i = s.length;
+              continue;
+            }
+            i = next - 1;
+            continue;
+          }
           if (escaped) escaped = false;
           else if (c === 0x5c) escaped = true;
           else if (c === 0x22) {
