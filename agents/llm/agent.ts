@@ -1,9 +1,9 @@
 /**
  * The `llm` agent: a language model behind the model gateway, induced with a value by the
  * paper's protocol (METHOD §5; see protocol.ts) and answering each item with an option letter.
- * A bad answer gets one repair turn, then becomes an invalid decision; a failed call (after the
- * gateway's retries) is an invalid decision too; only a RunStopError (budget spent, endpoint
- * unusable) propagates, so the run can stop cleanly.
+ * A bad answer gets one repair turn, then becomes an invalid decision. A failed call is never
+ * one: it stops the session as a RunStopError (budget spent, endpoint failed), which leaves the
+ * session unrecorded for --resume.
  *
  * @example
  * const agent = await createLlmAgent(spec, { rng, gateway, scenario: { name, feedback: false, pairing: "none" } });
@@ -13,6 +13,7 @@ import { InputError } from "../../src/core/errors.ts";
 import { LlmSpec as LlmAgent } from "./schema.ts";
 import {
   isRunStop,
+  RunStopError,
   type ChatMessage,
   type ChatResult,
   type ModelGateway,
@@ -129,7 +130,9 @@ export const createLlmAgent: AgentFactory = (rawSpec, ctx) => {
     } catch (err) {
       if (isRunStop(err)) throw err;
       if (err instanceof InputError) throw err;
-      return { kind: "invalid", raw: "", reason: `model call failed: ${err instanceof Error ? err.message : String(err)}` };
+      // Only an answer can make a decision invalid: a call that failed is not one (the gateway
+      // turns its own failures into RunStopErrors; this covers any other gateway).
+      throw new RunStopError(`model call failed: ${err instanceof Error ? err.message : String(err)}`, "failed");
     }
   }
 

@@ -40,6 +40,18 @@ function tidyReason(text: string): string | null {
   return r ? r.slice(0, 500) : null;
 }
 
+/**
+ * The label `written` stands for: itself, or, when the labels differ in more than case, the one
+ * label equal to it ignoring case ("a" for "A"); undefined otherwise.
+ */
+export function matchLabel(written: string, labels: readonly string[]): string | undefined {
+  if (labels.includes(written)) return written;
+  const lower = written.toLowerCase();
+  const same = labels.filter((l) => l.toLowerCase() === lower);
+  const distinct = new Set(labels.map((l) => l.toLowerCase())).size === labels.length;
+  return distinct && same.length === 1 ? same[0] : undefined;
+}
+
 /** A text answer: the label alone, a label opening the reply, or labels named after "option", "choose", …, exactly one of them. */
 export function readText(raw: string, labels: readonly string[]): Reading {
   const text = raw.replace(/[*_`]/g, "").trim();
@@ -47,15 +59,18 @@ export function readText(raw: string, labels: readonly string[]): Reading {
   const alt = [...labels].sort((a, b) => b.length - a.length).map(esc).join("|");
   const found = (label: string, rest: string): Reading => ({ ok: true, index: labels.indexOf(label), reason: tidyReason(rest) });
 
-  const alone = new RegExp(`^["'(\\[]*(${alt})["')\\].!]*$`).exec(text);
-  if (alone) return found(alone[1], "");
-  // A reply that opens with the label: "C", "C:", "C.", "(C)", "Option C -" … ("I think" and "A good" do not count).
+  // The label alone ("c", "(C)", "C.") may be in either case when that is unambiguous.
+  const alone = new RegExp(`^["'(\\[]*(${alt})["')\\].!]*$`, "i").exec(text);
+  const aloneLabel = alone ? matchLabel(alone[1], labels) : undefined;
+  if (aloneLabel) return found(aloneLabel, "");
+  // A reply that opens with the label: "C", "C:", "C.", "(C)", "Option C -", "c: …" ("I think" and "A good" do not count).
   const lead = new RegExp(`^["'(\\[]*(?:(?:option|choice|answer|letter)\\s*:?\\s*)?["'(\\[]?(${alt})(?:["')\\]]|\\s*[.:\\-–—]|\\s*\\n)`, "i").exec(text);
-  if (lead && labels.includes(lead[1])) {
+  const leadLabel = lead ? matchLabel(lead[1], labels) : undefined;
+  if (lead && leadLabel) {
     const rest = text.slice(lead[0].length);
-    const others = namedLabels(rest, alt, labels).filter((l) => l !== lead[1]);
-    if (others.length === 0) return found(lead[1], rest);
-    return { ok: false, problem: `names several options (${[lead[1], ...others].join(", ")})` };
+    const others = namedLabels(rest, alt, labels).filter((l) => l !== leadLabel);
+    if (others.length === 0) return found(leadLabel, rest);
+    return { ok: false, problem: `names several options (${[leadLabel, ...others].join(", ")})` };
   }
   const named = namedLabels(text, alt, labels);
   if (named.length === 1) return found(named[0], text.replace(new RegExp(`^.*?\\b${esc(named[0])}\\b`, "s"), ""));
@@ -93,5 +108,10 @@ export function readStructured(result: ChatResult, labels: readonly string[]): R
     return readText(content, labels);
   }
   const letter = (json as { letter?: unknown } | null)?.letter;
+  const label = typeof letter === "string" ? matchLabel(letter.trim(), labels) : undefined;
+  if (label) {
+    const reason = (json as { reason?: unknown }).reason;
+    return { ok: true, index: labels.indexOf(label), reason: typeof reason === "string" ? tidyReason(reason) : null };
+  }
   return { ok: false, problem: typeof letter === "string" ? `letter '${letter.slice(0, 20)}' is not one of the options` : "the answer has no letter field" };
 }

@@ -103,14 +103,24 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
     // With feedback, an agent remembers its partner or group across the group's sessions (METHOD §6).
     const groups = scenario.feedback ? createGroupMemory(windows, resume?.memory?.bind(resume)) : null;
 
+    // Why the whole run stops scheduling (budget, Ctrl-C, a session aborted for no known reason).
+    // A failed endpoint stops only its own sessions: see onFailedEndpoint.
     let stopped: RunStatus | null = null;
     const stopStatus = (): RunStatus | null => {
       if (stopped) return stopped;
-      if (gateway?.unusable?.()) stopped = "failed";
-      else if (gateway?.budgetExhausted()) stopped = "budget-exhausted";
+      if (gateway?.budgetExhausted()) stopped = "budget-exhausted";
       else stopped = opts.shouldStop?.() ?? null;
       return stopped;
     };
+    // When an endpoint fails, no session with an agent on it starts (it is left for --resume),
+    // sessions in flight on it stop at their next call to it, and every other session plays to
+    // the end of the schedule; then the run ends `failed`.
+    const models = new Map(agents.map((s) => [s.id, typeof s.model === "string" ? s.model : null]));
+    const onFailedEndpoint = (ids: readonly string[]): boolean =>
+      !!gateway?.usable && ids.some((id) => {
+        const model = models.get(id);
+        return model != null && !gateway.usable!(model);
+      });
 
     const breathe = createBreather(BREATH_SLICE_MS);
     const play = async (p: SessionPlan): Promise<EventBody[]> => {
@@ -118,13 +128,14 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
       if (pause) await pause;
       if (stopStatus()) return [];
       const ids = p.agentIds;
+      if (onFailedEndpoint(ids)) return [];
       // Memory spans sessions of the same group (alone, an agent remembers only its own trial).
       const turn = groups && ids.length >= 2 ? groups.turn(ids) : null;
       try {
         // The group's previous session was handed to mergeMap earlier, so it is running or done.
         if (turn?.ready) {
           await turn.ready;
-          if (stopStatus()) return [];
+          if (stopStatus() || onFailedEndpoint(ids)) return [];
         }
         const members = ids.map((id) => specs.get(id)!);
         const instances = await Promise.all(
@@ -141,9 +152,11 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
           memory: ids.map((id) => windows.get(id)!),
           past: turn ? ids.map((id) => groups!.history(id, ids)) : undefined,
         });
-        // Only a RunStopError aborts a session, and the gateway knows which one it was.
-        if (outcome.status === "aborted") stopped = stopStatus() ?? "failed";
-        else if (turn) groups!.keep(ids, outcome.records);
+        // Only a RunStopError aborts a session. A failed endpoint's is left and the others go
+        // on; any other reason (budget, or one the gateway does not know) stops the run.
+        if (outcome.status === "aborted") {
+          if (!stopStatus() && !gateway?.unusable?.()) stopped = "failed";
+        } else if (turn) groups!.keep(ids, outcome.records);
         return outcome.events;
       } finally {
         turn?.done();
@@ -189,7 +202,7 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
       turns: game.turns,
     };
     const completed = defer(() => {
-      const status: RunStatus = stopped ?? "completed";
+      const status: RunStatus = stopped ?? (gateway?.unusable?.() ? "failed" : "completed");
       const costUsd = (resume?.prior.costUsd ?? 0) + (gateway?.summary().costUsd ?? 0);
       const why = status === "failed" ? gateway?.unusable?.() : null;
       const recorded = counts.decisions + counts.invalid;

@@ -4,14 +4,18 @@
  * (`maxRetries: 0`: the gateway owns retries), never streams, and never counts tokens locally
  * (that would download a tokenizer); tokens come from the response's usage.
  *
+ * Every response body is read here, below the SDK: whole, within the endpoint's `timeoutMs`
+ * (the whole call, body included) and `maxResponseBytes`, and checked to be a chat completion
+ * before the client sees it. A body that is not one (an HTML page with status 200, JSON without
+ * choices, a body cut off) is a TransportFault, never an answer.
+ *
  * @example
  * const model = createChatModel(resolveModelRef("openai:gpt-4o-mini", {}, process.env), params);
  * const r = await model.invoke([{ role: "user", content: "Say A." }], null, null);
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { ChatMessage, ChatParams } from "./gateway-types.ts";
+import { TransportFault, type ChatMessage, type ChatParams } from "./gateway-types.ts";
 import type { ResolvedModel } from "./model-ref.ts";
-import { errorName } from "./retry.ts";
 
 /** A json_schema response format as the Chat Completions API takes it. */
 export interface JsonSchemaFormat {
@@ -23,8 +27,11 @@ export interface AttemptResult {
   content: string;
   refusal: string | null;
   finishReason: string | null;
+  /** 0 when the server sent no usable usage numbers (see usageProblem). */
   inputTokens: number;
   outputTokens: number;
+  /** Why the response's token counts could not be used ("missing", or what was wrong), or null. */
+  usageProblem: string | null;
 }
 
 export interface ChatModel {
@@ -32,45 +39,153 @@ export interface ChatModel {
 }
 
 interface RawChoice {
-  message?: { content?: string | null; refusal?: string | null };
-  finish_reason?: string | null;
+  message?: { content?: unknown; refusal?: unknown };
+  finish_reason?: unknown;
 }
 interface RawCompletion {
   choices?: RawChoice[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number };
+  usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
+}
+
+/** No single call reads or writes more tokens than this; a larger count is a server's bug. */
+export const MAX_TOKENS_PER_CALL = 10_000_000;
+
+const tokenCount = (v: unknown): number | null =>
+  typeof v === "number" && Number.isSafeInteger(v) && v >= 0 && v <= MAX_TOKENS_PER_CALL ? v : null;
+
+const shown = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v.slice(0, 24)) : String(v).slice(0, 24));
+
+/**
+ * Validated token counts: whole numbers from 0 to MAX_TOKENS_PER_CALL, else missing (0 tokens)
+ * with the reason, so a float, a string, a negative or a huge number never reaches the log.
+ *
+ * @example
+ * readUsage({ prompt_tokens: 12, completion_tokens: -3 }).usageProblem; // "prompt_tokens 12, completion_tokens -3 (expected …)"
+ */
+export function readUsage(usage: RawCompletion["usage"] | undefined): Pick<AttemptResult, "inputTokens" | "outputTokens" | "usageProblem"> {
+  if (usage == null || typeof usage !== "object") return { inputTokens: 0, outputTokens: 0, usageProblem: "missing" };
+  const input = tokenCount(usage.prompt_tokens);
+  const output = tokenCount(usage.completion_tokens);
+  if (input !== null && output !== null) return { inputTokens: input, outputTokens: output, usageProblem: null };
+  return {
+    inputTokens: 0,
+    outputTokens: 0,
+    usageProblem: `prompt_tokens ${shown(usage.prompt_tokens)}, completion_tokens ${shown(usage.completion_tokens)} (expected whole numbers from 0 to ${MAX_TOKENS_PER_CALL})`,
+  };
+}
+
+/**
+ * Message content as text: a string, or an array of parts (`{type: "text", text}`, which the
+ * API allows) joined; refusal parts are collected apart.
+ */
+export function contentText(content: unknown): { text: string; refusal: string | null } {
+  if (typeof content === "string") return { text: content, refusal: null };
+  if (!Array.isArray(content)) return { text: "", refusal: null };
+  let text = "";
+  let refusal: string | null = null;
+  for (const part of content as unknown[]) {
+    if (typeof part === "string") text += part;
+    else if (part && typeof part === "object") {
+      const p = part as { type?: unknown; text?: unknown; refusal?: unknown };
+      if (typeof p.text === "string") text += p.text;
+      else if (p.type === "refusal" && typeof p.refusal === "string") refusal = (refusal ?? "") + p.refusal;
+    }
+  }
+  return { text, refusal };
 }
 
 function fromRaw(raw: RawCompletion): AttemptResult {
   const choice = raw.choices?.[0];
+  const { text, refusal } = contentText(choice?.message?.content);
+  const said = choice?.message?.refusal;
   return {
-    content: choice?.message?.content ?? "",
-    refusal: choice?.message?.refusal ?? null,
-    finishReason: choice?.finish_reason ?? null,
-    inputTokens: raw.usage?.prompt_tokens ?? 0,
-    outputTokens: raw.usage?.completion_tokens ?? 0,
+    content: text,
+    refusal: typeof said === "string" && said !== "" ? said : refusal,
+    finishReason: typeof choice?.finish_reason === "string" ? choice.finish_reason : null,
+    ...readUsage(raw.usage),
   };
 }
 
-/** The OpenAI SDK parses structured answers itself and throws on bad ones; these are answers, not faults. */
-const ANSWER_ERRORS = new Set(["SyntaxError", "LengthFinishReasonError", "ContentFilterFinishReasonError"]);
+/**
+ * What is wrong with a 2xx body, or null when it is a chat completion (JSON with a first choice
+ * that has a message). The OpenAI SDK would hand an HTML page to LangChain as text, and an
+ * answer without choices would read as an empty answer: both are faults of the transport.
+ */
+export function bodyProblem(text: string): string | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    const start = text.trimStart().slice(0, 40).replace(/\s+/g, " ");
+    return `not JSON (${text.length} characters${start ? `, starting ${JSON.stringify(start)}` : ""})`;
+  }
+  const choices = (json as RawCompletion | null)?.choices;
+  if (!Array.isArray(choices) || choices.length === 0) {
+    const error = (json as { error?: { message?: unknown } } | null)?.error?.message;
+    return `JSON without choices${typeof error === "string" ? ` (error: ${error.slice(0, 200)})` : ""}`;
+  }
+  const message = (choices[0] as RawChoice | null)?.message;
+  if (!message || typeof message !== "object") return "JSON whose first choice has no message";
+  return null;
+}
+
+/**
+ * Reads a body to its end, but never more than `limit` bytes: a larger one is cancelled (the
+ * connection closed) and reported, so a 50 MB reply costs `limit` bytes of memory at most.
+ */
+async function readBounded(res: Response, limit: number): Promise<string> {
+  const tooLarge = (n: string) =>
+    new TransportFault(`response body ${n} exceeds the limit of ${limit} bytes (the endpoint's maxResponseBytes)`, false);
+  const declared = Number(res.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > limit) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge(`of ${declared} bytes`);
+  }
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(`of more than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Headers that describe the bytes on the wire, not the text handed on. */
+const WIRE_HEADERS = new Set(["content-length", "content-encoding", "transfer-encoding"]);
 
 /** Builds the model lazily: LangChain costs most of a second to import and only LLM runs need it. */
 export function createChatModel(resolved: ResolvedModel, params: ChatParams): ChatModel {
-  // The last response body of the current call, captured below the SDK so an answer the SDK
-  // refuses to parse (malformed JSON, cut off by max tokens) still reaches the agent's repair turn.
-  const lastBody = new AsyncLocalStorage<{ text: string | null }>();
-  const captureFetch: typeof fetch = async (input, init) => {
-    const res = await fetch(input, init);
-    const slot = lastBody.getStore();
-    if (!slot || !res.ok) return res;
-    // The SDK reads the body with json() (text() for other content types); both read it once
-    // through here and keep the text. Cheaper than res.clone() (tees the stream) or a second Response.
-    const read = res.text.bind(res);
-    let text: Promise<string> | null = null;
-    const once = () => (text ??= read().then((t) => (slot.text = t)));
-    Object.defineProperty(res, "text", { value: once });
-    Object.defineProperty(res, "json", { value: async () => JSON.parse(await once()) as unknown });
-    return res;
+  const limit = resolved.settings.maxResponseBytes;
+  // The current call's parsed completion, kept so an answer the SDK or LangChain then fails to
+  // parse (malformed structured JSON, cut off by max tokens, content parts) is still read.
+  const lastBody = new AsyncLocalStorage<{ raw: RawCompletion | null }>();
+  const boundedFetch: typeof fetch = async (input, init) => {
+    // The SDK's own timer covers this whole function (it clears it when fetch returns), so the
+    // body is read under it; the second signal keeps that true whatever a client version does.
+    const timeout = AbortSignal.timeout(resolved.settings.timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    const res = await fetch(input, { ...init, signal });
+    const text = await readBounded(res, limit);
+    const headers = new Headers();
+    res.headers.forEach((v, k) => {
+      if (!WIRE_HEADERS.has(k)) headers.set(k, v);
+    });
+    if (res.ok) {
+      const problem = bodyProblem(text);
+      if (problem) throw new TransportFault(`malformed response (HTTP ${res.status}, ${res.headers.get("content-type") ?? "no content type"}): ${problem}`, true);
+      const slot = lastBody.getStore();
+      if (slot) slot.raw = JSON.parse(text) as RawCompletion;
+      headers.set("content-type", "application/json");
+    }
+    return new Response(text, { status: res.status, statusText: res.statusText, headers });
   };
 
   let model: Promise<{ invoke(m: unknown, o: unknown): Promise<unknown> }> | null = null;
@@ -79,7 +194,7 @@ export function createChatModel(resolved: ResolvedModel, params: ChatParams): Ch
       const configurable = await initChatModel(resolved.model, {
         modelProvider: "openai",
         apiKey: resolved.apiKey,
-        configuration: { baseURL: resolved.baseURL, fetch: captureFetch },
+        configuration: { baseURL: resolved.baseURL, fetch: boundedFetch },
         maxRetries: 0,
         timeout: resolved.settings.timeoutMs,
         streaming: false,
@@ -97,8 +212,8 @@ export function createChatModel(resolved: ResolvedModel, params: ChatParams): Ch
   return {
     async invoke(messages, format, seed) {
       const chat = await load();
-      const slot = { text: null as string | null };
-      const attempt = async (): Promise<AttemptResult> => {
+      const slot = { raw: null as RawCompletion | null };
+      return lastBody.run(slot, async (): Promise<AttemptResult> => {
         try {
           const msg = (await chat.invoke(
             messages.map((m) => ({ role: m.role, content: m.content })),
@@ -106,31 +221,18 @@ export function createChatModel(resolved: ResolvedModel, params: ChatParams): Ch
               ...(format ? { response_format: format } : {}),
               ...(seed !== null ? { seed } : {}),
             },
-          )) as { content: unknown; additional_kwargs?: { __raw_response?: RawCompletion }; usage_metadata?: { input_tokens?: number; output_tokens?: number } };
-          const raw = msg.additional_kwargs?.__raw_response;
+          )) as { content: unknown; additional_kwargs?: { __raw_response?: RawCompletion }; usage_metadata?: { input_tokens?: unknown; output_tokens?: unknown } };
+          const raw = slot.raw ?? msg.additional_kwargs?.__raw_response;
           if (raw) return fromRaw(raw);
-          return {
-            content: typeof msg.content === "string" ? msg.content : JSON.stringify(msg.content),
-            refusal: null,
-            finishReason: null,
-            inputTokens: msg.usage_metadata?.input_tokens ?? 0,
-            outputTokens: msg.usage_metadata?.output_tokens ?? 0,
-          };
+          const usage = msg.usage_metadata ? { prompt_tokens: msg.usage_metadata.input_tokens, completion_tokens: msg.usage_metadata.output_tokens } : null;
+          const { text, refusal } = contentText(msg.content);
+          return { content: text, refusal, finishReason: null, ...readUsage(usage) };
         } catch (err) {
-          if (slot.text !== null && ANSWER_ERRORS.has(errorName(err))) {
-            let raw: RawCompletion | null = null;
-            try {
-              raw = JSON.parse(slot.text) as RawCompletion;
-            } catch {
-              raw = null; // the body itself is broken: a transport fault, retried by the gateway
-            }
-            if (raw?.choices?.length) return fromRaw(raw);
-          }
+          // A whole, valid completion arrived: whatever the client made of it, it is the model's answer.
+          if (slot.raw) return fromRaw(slot.raw);
           throw err;
         }
-      };
-      // Only structured answers can be rejected by the SDK's parser, so only they need the body.
-      return format ? lastBody.run(slot, attempt) : attempt();
+      });
     },
   };
 }

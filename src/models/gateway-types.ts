@@ -31,6 +31,11 @@ export interface GatewayOptions {
   retryBaseMs?: number;
   /** Receives one record per call (the transcript store in src/store/transcripts.ts); null/absent = none. */
   transcripts?: TranscriptSink | null;
+  /**
+   * Told once of each condition the run goes on despite (the cache cannot be written, a server
+   * sends unusable token counts). Default: ignored.
+   */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -62,6 +67,22 @@ export interface TranscriptRecord {
 /** Where the gateway hands its transcript records (it never writes files itself). */
 export interface TranscriptSink {
   record(rec: TranscriptRecord): void;
+}
+
+/** How one endpoint fared in this process (written into the manifest's segment). */
+export interface EndpointStats {
+  /** Calls answered or failed (not counting cache hits). */
+  calls: number;
+  cacheHits: number;
+  /** Requests sent, retries included. */
+  attempts: number;
+  retries: number;
+  /** Retries by cause: "HTTP 503", "timeout", "connection error: ECONNRESET", "malformed response", … */
+  retryCauses: Record<string, number>;
+  /** Calls that failed after the retries (each one stops the endpoint: see `failure`). */
+  failedCalls: number;
+  /** Why the endpoint stopped serving this run, or null while healthy. */
+  failure: string | null;
 }
 
 export interface ChatParams {
@@ -124,8 +145,18 @@ export interface ModelGateway {
   /** Every call (cached or not, failed too) in completion order; completes on close(). */
   readonly calls$: Observable<EventBody<EventOf<"model.call">>>;
   budgetExhausted(): boolean;
-  /** Why an endpoint turned out unusable (the run must stop), or null. Optional for test fakes. */
+  /**
+   * Why endpoints failed (each one's reason, joined by "; "), or null while all are healthy; a
+   * failed endpoint takes no more calls and the run ends `failed`. Optional for test fakes.
+   */
   unusable?(): string | null;
+  /**
+   * False when the model reference's endpoint has failed: a session with an agent on it is not
+   * started (it is left for --resume). Optional for test fakes (then always true).
+   */
+  usable?(model: string): boolean;
+  /** Per endpoint: calls, retries by cause, failures. Optional for test fakes. */
+  endpointStats?(): Record<string, EndpointStats>;
   summary(): GatewaySummary;
   close(): Promise<void>;
   /**
@@ -174,14 +205,31 @@ export class BudgetExhaustedError extends RunStopError {
 }
 
 /**
- * An endpoint cannot serve this run at all: it refuses connections, its host is unknown, it
- * rejects the key, or the model or URL does not exist. Every later call would fail the same way,
- * so the run stops (status `failed`) rather than record every remaining decision as invalid.
+ * An endpoint cannot serve this run: it refuses connections, its host is unknown, it rejects the
+ * key, the model or URL does not exist, or a call kept failing after the bounded retries
+ * (timeouts, 5xx, resets, broken bodies). A transport failure is not a model's answer, so the
+ * decision is not recorded: the session is left for --resume and the run ends `failed`.
  */
 export class EndpointUnusableError extends RunStopError {
   constructor(message: string) {
     super(message, "failed");
     this.name = "EndpointUnusableError";
+  }
+}
+
+/**
+ * A response that arrived but is not one the Chat Completions API gives: a body that is not JSON
+ * (an HTML error page with status 200), JSON without choices, or a body over the size limit. It
+ * is a transport fault like a reset connection, never a model's answer.
+ */
+export class TransportFault extends Error {
+  constructor(
+    message: string,
+    /** False when another attempt would get the same (a body over the size limit). */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = "TransportFault";
   }
 }
 

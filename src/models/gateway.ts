@@ -24,6 +24,7 @@ import {
   ModelCallError,
   type ChatRequest,
   type ChatResult,
+  type EndpointStats,
   type GatewayOptions,
   type ModelGateway,
   type TranscriptRecord,
@@ -31,10 +32,11 @@ import {
 } from "./gateway-types.ts";
 import { resolveModelRef, type ResolvedModel } from "./model-ref.ts";
 import { createLimiter, type Limiter } from "./rate-limit.ts";
-import { withRetry } from "./retry.ts";
+import { createRedactor, secretsOf } from "./redact.ts";
+import { withRetry, type Failure } from "./retry.ts";
 
 export { BudgetExhaustedError, EndpointUnusableError, isRunStop, ModelCallError } from "./gateway-types.ts";
-export type { ChatRequest, ChatResult, GatewayOptions, ModelGateway, TranscriptRecord, TranscriptSink } from "./gateway-types.ts";
+export type { ChatRequest, ChatResult, EndpointStats, GatewayOptions, ModelGateway, TranscriptRecord, TranscriptSink } from "./gateway-types.ts";
 
 type ModelCallBody = EventBody<EventOf<"model.call">>;
 
@@ -56,27 +58,41 @@ function parseStructured(content: string, zod: z.ZodType): unknown | null {
   return r.success ? r.data : null;
 }
 
-/** Replaces every configured secret in a message (error texts may echo a key back). */
-function redactor(opts: GatewayOptions): (s: string) => string {
-  const names = new Set(["OPENAI_API_KEY", ...Object.values(opts.endpoints).map((e) => e.apiKeyEnv ?? "")]);
-  const secrets = [...names].map((n) => (n ? opts.env[n] : undefined)).filter((v): v is string => !!v && v.length >= 4);
-  return (s) => secrets.reduce((out, secret) => out.split(secret).join("[redacted]"), s);
+/** A retry's cause as a short key for the manifest's counts: "HTTP 503", "timeout", "connection error: ECONNRESET", … */
+function causeKey(f: Failure): string {
+  const m = /^(HTTP \d+|timeout|connection error: [A-Z_]+|malformed response)/.exec(f.reason);
+  return m ? m[1] : f.reason.split(":")[0].slice(0, 60);
 }
 
 export function createGateway(opts: GatewayOptions): ModelGateway {
   const calls$ = new Subject<ModelCallBody>();
   const cache = opts.cachePath ? openCache(opts.cachePath) : null;
-  const redact = redactor(opts);
+  const redact = createRedactor(secretsOf(opts.endpoints, opts.env));
   const resolved = new Map<string, ResolvedModel>();
   const limiters = new Map<string, Limiter>();
   const models = new Map<string, ChatModel>();
+  // Every total is folded from the model.call bodies as they are reported, so the run's totals
+  // are the sum of its model.call events by construction.
   const totals = { calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  const stats = new Map<string, EndpointStats>();
+  const warned = new Set<string>();
+  const warnOnce = (key: string, message: string) => {
+    if (warned.has(key)) return;
+    warned.add(key);
+    opts.warn?.(redact(message));
+  };
+  let cacheWritable = cache !== null;
   let closed = false;
 
   const resolve = (ref: string): ResolvedModel => {
     let r = resolved.get(ref);
     if (!r) resolved.set(ref, (r = resolveModelRef(ref, opts.endpoints, opts.env)));
     return r;
+  };
+  const statsFor = (endpoint: string): EndpointStats => {
+    let s = stats.get(endpoint);
+    if (!s) stats.set(endpoint, (s = { calls: 0, cacheHits: 0, attempts: 0, retries: 0, retryCauses: {}, failedCalls: 0, failure: null }));
+    return s;
   };
   const limiterFor = (m: ResolvedModel): Limiter => {
     let l = limiters.get(m.endpointName);
@@ -97,8 +113,35 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
     return f;
   };
   const exhausted = () => opts.maxCostUsd !== null && totals.costUsd >= opts.maxCostUsd;
-  // Set by the first call that shows an endpoint cannot serve the run; every later call stops.
-  let unusable: string | null = null;
+  // Endpoints that failed: set by the first call that fails for good; every later call to the
+  // endpoint (and every one of its calls still retrying) stops at once. Others keep serving.
+  const failed = new Map<string, string>();
+  const unusable = (): string | null => (failed.size === 0 ? null : [...failed.values()].join("; "));
+
+  function cacheGet(key: string): CachedResponse | null {
+    if (!cache || opts.refreshCache) return null;
+    try {
+      return cache.get(key);
+    } catch (err) {
+      warnOnce("cache-read", `warning: the response cache could not be read (${(err as Error).message}); calls go to the network`);
+      return null;
+    }
+  }
+
+  /** A cache that cannot be written (disk full) costs the cache, never the answer in hand. */
+  function cachePut(key: string, value: CachedResponse): void {
+    if (!cache || !cacheWritable || closed) return;
+    try {
+      cache.put(key, value);
+    } catch (err) {
+      cacheWritable = false;
+      warnOnce(
+        "cache-write",
+        `warning: the response cache could not be written (${(err as Error).message}); answers are still recorded in the log, ` +
+          `but no more are cached in this run, so a --resume would pay again for the calls it replays`,
+      );
+    }
+  }
 
   // A view's requests are reported to the view (an experiment's cell), all others to the gateway.
   const rootRoute: Route = { calls$, transcripts: opts.transcripts ?? null };
@@ -114,7 +157,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
         cached: fields.cached ?? false, error: fields.error ?? null, attempts: fields.attempts ?? 0, latencyMs: fields.latencyMs ?? 0, costUsd: fields.costUsd ?? 0,
       });
     }
-    route.calls$.next({
+    const body: ModelCallBody = {
       type: "model.call",
       decisionId: req.decisionId,
       agentId: req.agentId,
@@ -129,7 +172,18 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
       attempts: 0,
       error: null,
       ...fields,
-    });
+    };
+    // Calls refused before a request (budget spent, endpoint failed) are events but not calls.
+    if (body.cached || body.attempts > 0) totals.calls++;
+    if (body.cached) totals.cacheHits++;
+    totals.inputTokens += body.cached ? 0 : body.inputTokens;
+    totals.outputTokens += body.cached ? 0 : body.outputTokens;
+    totals.costUsd += body.costUsd;
+    const s = statsFor(m.endpointName);
+    if (body.cached) s.cacheHits++;
+    else s.calls++;
+    s.attempts += body.attempts;
+    route.calls$.next(body);
   }
 
   function answer(hit: CachedResponse, req: ChatRequest, cached: boolean, cost: number): ChatResult {
@@ -160,16 +214,15 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
         })
       : "";
     const t0 = performance.now();
-    const hit = cache && !opts.refreshCache ? cache.get(key) : null;
+    const hit = cacheGet(key);
     if (hit) {
-      totals.calls++;
-      totals.cacheHits++;
       report(req, m, { cached: true, inputTokens: hit.inputTokens, outputTokens: hit.outputTokens, latencyMs: performance.now() - t0 }, { ...hit, finishReason: null });
       return answer(hit, req, true, 0);
     }
-    if (unusable) {
-      report(req, m, { error: unusable });
-      throw new EndpointUnusableError(unusable);
+    const down = failed.get(m.endpointName);
+    if (down) {
+      report(req, m, { error: down });
+      throw new EndpointUnusableError(down);
     }
     if (exhausted()) {
       report(req, m, { error: "budget exhausted" });
@@ -178,14 +231,17 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
 
     const limiter = limiterFor(m);
     const chatModel = modelFor(m, req);
+    const stat = statsFor(m.endpointName);
     const estimate = Math.ceil(req.messages.reduce((n, x) => n + x.content.length, 0) / 4) + req.params.maxTokens;
     let attempts = 0;
+    let value;
     try {
-      const { value } = await withRetry(
+      ({ value } = await withRetry(
         async (n) => {
           attempts = n;
-          // Calls already retrying stop as soon as another has shown the endpoint unusable.
-          if (unusable) throw new EndpointUnusableError(unusable);
+          // Calls already retrying stop as soon as another has shown the endpoint failed.
+          const gone = failed.get(m.endpointName);
+          if (gone) throw new EndpointUnusableError(gone);
           const permit = await limiter.acquire(estimate);
           try {
             const r = await chatModel.invoke(req.messages, format, req.params.seed);
@@ -201,49 +257,70 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
           maxTotalMs: opts.maxRetryTimeMs ?? 300_000,
           baseMs: opts.retryBaseMs ?? 500,
           maxDelayMs: 30_000,
+          onRetry(f) {
+            stat.retries++;
+            const k = causeKey(f);
+            stat.retryCauses[k] = (stat.retryCauses[k] ?? 0) + 1;
+          },
         },
-      );
-      const price = priceFor(m.endpointName, m.model, opts.prices);
-      const cost = costUsd(price, value.inputTokens, value.outputTokens);
-      totals.calls++;
-      totals.inputTokens += value.inputTokens;
-      totals.outputTokens += value.outputTokens;
-      totals.costUsd += cost;
-      const stored: CachedResponse = {
-        content: value.content,
-        parsed: null,
-        refusal: value.refusal,
-        inputTokens: value.inputTokens,
-        outputTokens: value.outputTokens,
-      };
-      if (cache && !closed) cache.put(key, stored);
-      report(req, m, {
-        inputTokens: value.inputTokens,
-        outputTokens: value.outputTokens,
-        costUsd: cost,
-        latencyMs: performance.now() - t0,
-        attempts,
-      }, value);
-      return answer(stored, req, false, cost);
+      ));
     } catch (err) {
       const message = redact(err instanceof Error ? err.message : String(err));
-      totals.calls++;
-      report(req, m, { latencyMs: performance.now() - t0, attempts, error: message });
+      // A call stopped because another showed the endpoint failed (or the budget) made its attempts: count them.
+      report(req, m, { latencyMs: performance.now() - t0, attempts: isRunStop(err) ? Math.max(0, attempts - 1) : attempts, error: message });
       if (isRunStop(err)) throw err;
-      if (err instanceof ModelCallError && err.unusable) {
-        unusable ??= redact(`endpoint '${m.endpointName}' (${m.baseURL}, model ${m.model}): ${err.unusable}; last error: ${message}`);
-        throw new EndpointUnusableError(unusable);
+      // Failed for good after the bounded retries (or at once, when retrying cannot help): the
+      // endpoint takes no more calls in this run. Nothing of this call becomes a decision.
+      stat.failedCalls++;
+      const cause = err instanceof ModelCallError && err.unusable ? `${err.unusable}; last error: ${message}` : `kept failing after the retries: ${message}`;
+      if (!failed.has(m.endpointName)) {
+        const why = redact(`endpoint '${m.endpointName}' (${m.baseURL}, model ${m.model}): ${cause}`);
+        failed.set(m.endpointName, why);
+        stat.failure = why;
       }
-      throw new ModelCallError(message, err instanceof ModelCallError ? err.attempts : attempts);
+      throw new EndpointUnusableError(failed.get(m.endpointName)!);
     }
+    const price = priceFor(m.endpointName, m.model, opts.prices);
+    const cost = costUsd(price, value.inputTokens, value.outputTokens);
+    if (value.usageProblem !== null && value.usageProblem !== "missing")
+      warnOnce(
+        `usage:${m.endpointName}`,
+        `warning: endpoint '${m.endpointName}' sent unusable token counts (${value.usageProblem}); such calls are recorded with 0 tokens`,
+      );
+    const stored: CachedResponse = {
+      content: value.content,
+      parsed: null,
+      refusal: value.refusal,
+      inputTokens: value.inputTokens,
+      outputTokens: value.outputTokens,
+    };
+    cachePut(key, stored);
+    report(req, m, {
+      inputTokens: value.inputTokens,
+      outputTokens: value.outputTokens,
+      costUsd: cost,
+      latencyMs: performance.now() - t0,
+      attempts,
+    }, value);
+    return answer(stored, req, false, cost);
   }
 
   const views = new Set<Subject<ModelCallBody>>();
+  const usable = (model: string): boolean => {
+    try {
+      return !failed.has(resolve(model).endpointName);
+    } catch {
+      return true; // an unresolvable reference fails where it is used, with its own message
+    }
+  };
+  const endpointStats = () => Object.fromEntries([...stats].map(([k, v]) => [k, { ...v, retryCauses: { ...v.retryCauses } }]));
   return {
     chat,
     calls$: calls$.asObservable(),
     budgetExhausted: exhausted,
-    unusable: () => unusable,
+    unusable,
+    usable,
+    endpointStats,
     summary: () => ({ ...totals }),
     supportsStructuredOutput: (model) => resolve(model).settings.structuredOutput,
     view(sink) {
@@ -256,7 +333,9 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
         },
         calls$: route.calls$.asObservable(),
         budgetExhausted: exhausted,
-        unusable: () => unusable,
+        unusable,
+        usable,
+        endpointStats,
         summary: () => ({ ...totals }),
         supportsStructuredOutput: (model) => resolve(model).settings.structuredOutput,
         // Closing a view ends its stream only; the shared gateway stays open for the other views.

@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { InputError } from "../core/errors.ts";
 import { closest } from "../scenario/errors.ts";
-import { Endpoint } from "../scenario/schema.ts";
+import { baseUrlProblem, Endpoint } from "../scenario/schema.ts";
 
 export type EndpointSettings = z.infer<typeof Endpoint>;
 
@@ -90,7 +90,11 @@ export function resolveModelRef(
   const { endpoint, model } = parseModelRef(ref);
   const named = Object.hasOwn(endpoints, endpoint) ? endpoints[endpoint] : undefined;
   if (endpoint === "openai") {
-    const settings = named ?? Endpoint.parse({ baseURL: env.OPENAI_BASE_URL || OPENAI_BASE_URL, apiKeyEnv: "OPENAI_API_KEY" });
+    const fromEnv = named ? null : env.OPENAI_BASE_URL || null;
+    const problem = fromEnv ? baseUrlProblem(fromEnv) : null;
+    // Never echoes the URL: it may hold the key.
+    if (problem) throw new InputError(`model '${ref}': the environment variable OPENAI_BASE_URL: ${problem}`);
+    const settings = named ?? Endpoint.parse({ baseURL: fromEnv ?? OPENAI_BASE_URL, apiKeyEnv: "OPENAI_API_KEY" });
     const keyVar = settings.apiKeyEnv ?? "OPENAI_API_KEY";
     const apiKey = env[keyVar];
     if (!apiKey) throw new InputError(`model '${ref}' needs the environment variable ${keyVar} (the API key)`);

@@ -6,7 +6,7 @@
  * @example
  * const { value, attempts } = await withRetry((n) => callOnce(n), { maxRetries: 5, maxTotalMs: 60_000, baseMs: 500, maxDelayMs: 20_000 });
  */
-import { isRunStop, ModelCallError } from "./gateway-types.ts";
+import { isRunStop, ModelCallError, TransportFault } from "./gateway-types.ts";
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -15,6 +15,8 @@ export interface RetryPolicy {
   maxTotalMs: number;
   baseMs: number;
   maxDelayMs: number;
+  /** Told of every failed attempt that will be retried (for per-endpoint counts). */
+  onRetry?: (f: Failure) => void;
 }
 
 export interface Failure {
@@ -83,8 +85,31 @@ function rootCause(err: unknown): { code: string | null; message: string | null 
   return found;
 }
 
+/** The first error along a cause chain that satisfies `test`. */
+function inChain<T>(err: unknown, test: (e: unknown) => e is T): T | null {
+  let cur = err as { cause?: unknown } | null;
+  for (let depth = 0; cur && typeof cur === "object" && depth < 6; depth++) {
+    if (test(cur)) return cur;
+    cur = cur.cause as typeof cur;
+  }
+  return null;
+}
+
+const isFault = (e: unknown): e is TransportFault => e instanceof TransportFault;
+/** undici's refusal of a port the Fetch standard blocks (6000, 10080, …): nothing is sent. */
+const isBadPort = (e: unknown): e is Error => e instanceof Error && e.message === "bad port";
+
 /** Decides whether an error from one attempt is worth another. */
 export function classify(err: unknown): Failure {
+  const fault = inChain(err, isFault);
+  if (fault) return { retryable: fault.retryable, retryAfterMs: null, reason: fault.message, unusable: fault.retryable ? null : fault.message };
+  if (inChain(err, isBadPort))
+    return {
+      retryable: false,
+      retryAfterMs: null,
+      reason: "fetch refuses to connect to this port (a 'bad port' of the Fetch standard, e.g. 6000 or 10080)",
+      unusable: "its port is one that fetch refuses to connect to (a 'bad port' of the Fetch standard, e.g. 6000 or 10080): serve it on another port",
+    };
   const e = (err ?? {}) as { name?: string; message?: string; status?: unknown; code?: unknown; cause?: unknown; headers?: unknown };
   const message = (e.message ?? String(err)).split("\n")[0].slice(0, 300);
   if (typeof e.status === "number") {
@@ -142,6 +167,7 @@ export async function withRetry<T>(
       const wait = backoffMs(n, policy, f.retryAfterMs, random);
       if (Date.now() - start + wait > policy.maxTotalMs)
         throw new ModelCallError(`${f.reason} (gave up: retry time limit of ${policy.maxTotalMs} ms)`, n, f.unusable);
+      policy.onRetry?.(f);
       await sleep(wait);
     }
   }

@@ -22,17 +22,65 @@ export type { AgentEntry as AgentEntryType } from "../../agents/registry.ts";
 export const Game = GameField;
 export type Game = GameSpec;
 
+/** Node's timers hold at most this many ms; a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Why a base URL cannot be used as one, or null: credentials in it would be logged with it. */
+export function baseUrlProblem(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null; // the url check says so
+  }
+  if (u.username || u.password)
+    return "the URL holds credentials (user:password@): remove them and name the environment variable holding the key in apiKeyEnv";
+  if (u.protocol !== "http:" && u.protocol !== "https:") return `expected an http:// or https:// URL, got ${u.protocol}`;
+  return null;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * True when an apiKeyEnv value is more likely a pasted key than a variable name: not a name at
+ * all (keys hold '-'), a provider's key prefix, or a long mix of cases and digits.
+ */
+export function looksLikeKey(value: string): boolean {
+  if (!ENV_NAME.test(value)) return true;
+  if (value.length >= 20 && /^(sk|pk|rk|gsk|hf|xai|AIza)/.test(value)) return true;
+  return value.length >= 24 && /[a-z]/.test(value) && /[A-Z]/.test(value) && /\d/.test(value);
+}
+
 export const Endpoint = z
   .object({
-    baseURL: z.string().url(),
+    baseURL: z
+      .string()
+      .url()
+      .superRefine((url, ctx) => {
+        const problem = baseUrlProblem(url);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
     /** Name of the environment variable holding the key; keys never appear in scenario files. */
-    apiKeyEnv: z.string().nullable().default(null),
+    apiKeyEnv: z
+      .string()
+      .refine((v) => !looksLikeKey(v), {
+        // Never echoes the value: it may be the key itself.
+        message:
+          "expected the name of an environment variable (letters, digits and '_'), and this looks like an API key itself: put the key in an environment variable and name that variable here",
+      })
+      .nullable()
+      .default(null),
     maxConcurrency: z.number().int().positive().default(8),
     requestsPerMinute: z.number().positive().nullable().default(null),
     tokensPerMinute: z.number().positive().nullable().default(null),
-    timeoutMs: z.number().int().positive().default(60_000),
-    maxRetries: z.number().int().nonnegative().default(5),
+    /** Bounds one whole attempt: connecting, waiting, and reading the body. */
+    timeoutMs: z.number().int().positive().max(MAX_TIMER_MS, `expected at most ${MAX_TIMER_MS} ms (about 24.8 days; longer timers do not work)`).default(60_000),
+    maxRetries: z.number().int().nonnegative().max(100).default(5),
     structuredOutput: z.boolean().default(true),
+    /** A response body larger than this is cut off and the call fails (default 8 MB). */
+    maxResponseBytes: z.number().int().positive().default(8 * 1024 * 1024),
+    /** Calls to this endpoint cost nothing (a local server): cost 0 knowingly, without a price. */
+    free: z.boolean().default(false),
   })
   .strict();
 

@@ -19,11 +19,24 @@ import { manifestPath } from "./run-dir.ts";
 export const ManifestStatus = z.union([RunStatus, z.literal("running")]);
 export type ManifestStatus = z.infer<typeof ManifestStatus>;
 
+/** How one model endpoint fared in a segment (see EndpointStats in src/models/gateway-types.ts). */
+export const EndpointRecord = z.object({
+  calls: z.number().int().nonnegative(),
+  cacheHits: z.number().int().nonnegative(),
+  attempts: z.number().int().nonnegative(),
+  retries: z.number().int().nonnegative(),
+  retryCauses: z.record(z.string(), z.number().int().nonnegative()),
+  failedCalls: z.number().int().nonnegative(),
+  failure: z.string().nullable(),
+});
+
 export const Segment = z.object({
   startedAt: z.string(),
   endedAt: z.string().nullable(),
   status: ManifestStatus,
   argv: z.array(z.string()),
+  /** Per model endpoint: calls, retries by cause, failed calls and why it failed (runs with llm agents). */
+  endpoints: z.record(z.string(), EndpointRecord).optional(),
 });
 
 export const Manifest = z.object({

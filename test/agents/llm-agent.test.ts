@@ -12,7 +12,7 @@ import type { Agent, Observation, RoundResult } from "../../agents/agent.ts";
 import { createLlmAgent } from "../../agents/llm/agent.ts";
 import { twoPersonObservation } from "../../src/environment/observation.ts";
 import { createGateway } from "../../src/models/gateway.ts";
-import { BudgetExhaustedError, type GatewayOptions, type ModelGateway } from "../../src/models/gateway-types.ts";
+import { BudgetExhaustedError, isRunStop, RunStopError, type GatewayOptions, type ModelGateway } from "../../src/models/gateway-types.ts";
 import { createRng } from "../../src/core/random.ts";
 import { Endpoint, LlmAgent } from "../../src/scenario/schema.ts";
 import { testGatewayOptions } from "../support/gateway-options.ts";
@@ -210,17 +210,16 @@ describe("answers", () => {
     expect(await a.decide(obs(0))).toEqual({ kind: "choice", index: 6, reason: "ok" });
   });
 
-  it("a call that fails after retries is an invalid decision, and the failed turn is not kept", async () => {
+  it("a call that fails after retries is never a decision: the agent stops the session (a RunStopError, status failed)", async () => {
     server.configure({ script: [{ kind: "status", status: 500 }, { kind: "status", status: 500 }] });
-    const before = server.count();
     const a = await agent(gateway({ maxRetries: 1 }), { prompts: { describe: false, goal: false } });
-    const d = await a.decide(obs(0));
-    expect(d).toMatchObject({ kind: "invalid", raw: "" });
-    expect((d as { reason: string }).reason).toMatch(/^model call failed: HTTP 500/);
-    await a.decide(obs(1));
-    const third = since(before)[2];
-    expect(roles(third)).toBe("user");
-    expect(last(third)).toMatch(/^From now on/); // the preamble was not lost with the failed turn
+    const err = await a.decide(obs(0)).then(
+      (d) => d,
+      (e: unknown) => e,
+    );
+    expect(isRunStop(err)).toBe(true);
+    expect((err as RunStopError).runStop).toBe("failed");
+    expect((err as Error).message).toMatch(/^endpoint 'local' .*kept failing after the retries: HTTP 500/);
   });
 
   it("BudgetExhaustedError propagates so the run can stop", async () => {

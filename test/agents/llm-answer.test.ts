@@ -11,7 +11,7 @@ const idx = (text: string) => {
 describe("readText", () => {
   it.each([
     ["C", "C"],
-    ["c", "names no option letter"],
+    ["c", "C"],
     ["(E)", "E"],
     ["**F**", "F"],
     ['"G".', "G"],

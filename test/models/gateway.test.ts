@@ -15,7 +15,6 @@ import {
   createGateway,
   EndpointUnusableError,
   isRunStop,
-  ModelCallError,
   type ChatRequest,
   type GatewayOptions,
 } from "../../src/models/gateway.ts";
@@ -163,7 +162,7 @@ describe("failures and retries", () => {
     await gw.close();
   });
 
-  it("500 is retried; a persistent 500 fails after maxRetries + 1 attempts with a ModelCallError", async () => {
+  it("500 is retried; a persistent 500 fails after maxRetries + 1 attempts and the endpoint takes no more calls", async () => {
     server.configure({ script: [{ kind: "status", status: 500 }] });
     const { gw, calls } = gateway({ maxRetries: 2 });
     await gw.chat(request("x"));
@@ -172,10 +171,20 @@ describe("failures and retries", () => {
     server.configure({ respond: () => ({ kind: "status", status: 503 }) });
     const before = server.count();
     const err = await gw.chat(request("y")).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ModelCallError);
-    expect((err as ModelCallError).attempts).toBe(3);
+    // A transport failure is never an answer: it stops the run (RunStopError), not the decision.
+    expect(err).toBeInstanceOf(EndpointUnusableError);
+    expect(isRunStop(err)).toBe(true);
+    expect((err as Error).message).toMatch(/^endpoint 'local' \(http:\/\/127\.0\.0\.1:\d+\/v1, model test-model\): kept failing after the retries: HTTP 503: .*gave up after 3 attempts/);
     expect(server.count() - before).toBe(3);
     expect(calls[1]).toMatchObject({ attempts: 3, error: expect.stringContaining("HTTP 503") });
+    expect(gw.usable!("local:test-model")).toBe(false);
+    expect(gw.endpointStats!().local).toMatchObject({ calls: 2, attempts: 5, retries: 3, retryCauses: { "HTTP 500": 1, "HTTP 503": 2 }, failedCalls: 1 });
+    expect(gw.endpointStats!().local.failure).toBe((err as Error).message);
+    // Later calls stop at once, without a request.
+    server.configure({});
+    const again = server.count();
+    await expect(gw.chat(request("z"))).rejects.toBeInstanceOf(EndpointUnusableError);
+    expect(server.count()).toBe(again);
     await gw.close();
   });
 
@@ -201,7 +210,7 @@ describe("failures and retries", () => {
 
     server.configure({ respond: () => ({ kind: "hang" }) });
     const err = await gw.chat(request("y")).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ModelCallError);
+    expect(err).toBeInstanceOf(EndpointUnusableError);
     expect(String((err as Error).message)).toMatch(/timeout/i);
     await gw.close();
   });

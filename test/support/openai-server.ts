@@ -23,12 +23,29 @@ export type Behaviour =
       letter?: string;
       refusal?: string;
       finishReason?: string;
-      usage?: { prompt_tokens: number; completion_tokens: number } | null;
+      /** Anything a server may send (floats, strings, negatives: the client must cope). */
+      usage?: { prompt_tokens: unknown; completion_tokens: unknown } | null;
+      /** Send the content as an array of text parts (split in two), as the API allows. */
+      parts?: boolean;
       delayMs?: number;
     }
   | { kind: "status"; status: number; retryAfter?: string; body?: string; delayMs?: number }
   | { kind: "hang" }
-  | { kind: "malformed"; body?: string; delayMs?: number };
+  | { kind: "malformed"; body?: string; delayMs?: number }
+  /** Status 200 and headers, the first bytes of a body, then silence. */
+  | { kind: "stall" }
+  /** A valid answer sent one byte every `intervalMs`. */
+  | { kind: "drip"; intervalMs: number; letter?: string }
+  /** The connection is destroyed as soon as the request has arrived (no status line). */
+  | { kind: "reset" }
+  /** Status 200 and headers promising a body, then the connection is closed. */
+  | { kind: "close-after-headers" }
+  /** An HTML page with status 200 (a proxy's error page). */
+  | { kind: "html" }
+  /** JSON with status 200 but no choices (absent, or an empty list). */
+  | { kind: "no-choices"; empty?: boolean }
+  /** A valid completion padded to `bytes` bytes (streamed with backpressure, no content-length). */
+  | { kind: "huge"; bytes: number };
 
 export interface RecordedRequest {
   /** 0-based arrival index. */
@@ -143,6 +160,8 @@ function completion(req: RecordedRequest, b: Extract<Behaviour, { kind: "answer"
     b.usage === null
       ? undefined
       : (b.usage ?? { prompt_tokens: tokens(prompt), completion_tokens: tokens(content ?? b.refusal ?? "") });
+  const sent = b.parts && content !== null ? [{ type: "text", text: content.slice(0, 1) }, { type: "text", text: content.slice(1) }] : content;
+  const total = typeof usage?.prompt_tokens === "number" && typeof usage.completion_tokens === "number" ? usage.prompt_tokens + usage.completion_tokens : 0;
   return JSON.stringify({
     id: `chatcmpl-${req.index}`,
     object: "chat.completion",
@@ -151,12 +170,12 @@ function completion(req: RecordedRequest, b: Extract<Behaviour, { kind: "answer"
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content, refusal: b.refusal ?? null },
+        message: { role: "assistant", content: sent, refusal: b.refusal ?? null },
         finish_reason: b.finishReason ?? "stop",
         logprobs: null,
       },
     ],
-    ...(usage ? { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } } : {}),
+    ...(usage ? { usage: { ...usage, total_tokens: total } } : {}),
   });
 }
 
@@ -203,13 +222,66 @@ export async function startOpenAiServer(initial: ServerOptions = {}): Promise<Fa
       hung.add(res);
       return;
     }
-    await sleep(behaviour.delayMs ?? opts.delayMs ?? 0);
+    if (behaviour.kind === "reset") {
+      res.socket?.destroy();
+      return;
+    }
+    if (behaviour.kind === "stall") {
+      hung.add(res);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"id": "chatcmpl-stall", "choices": [');
+      return;
+    }
+    if (behaviour.kind === "close-after-headers") {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "4000" });
+      res.flushHeaders();
+      setTimeout(() => res.socket?.destroy(), 5);
+      return;
+    }
+    if (behaviour.kind === "drip") {
+      hung.add(res);
+      const body = completion(rec, { kind: "answer", ...(behaviour.letter ? { letter: behaviour.letter } : {}) });
+      res.writeHead(200, { "content-type": "application/json" });
+      let i = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || i >= body.length) {
+          clearInterval(timer);
+          if (!res.destroyed) res.end();
+          return;
+        }
+        res.write(body[i++]);
+      }, behaviour.intervalMs);
+      res.on("close", () => clearInterval(timer));
+      return;
+    }
+    if (behaviour.kind === "huge") {
+      hung.add(res);
+      res.writeHead(200, { "content-type": "application/json" });
+      const chunk = "x".repeat(64 * 1024);
+      let left = behaviour.bytes;
+      res.write('{"id":"chatcmpl-huge","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"A');
+      const pump = () => {
+        while (left > 0 && !res.destroyed) {
+          left -= chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        if (!res.destroyed) res.end('"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}');
+      };
+      pump();
+      return;
+    }
+    await sleep(("delayMs" in behaviour ? behaviour.delayMs : undefined) ?? opts.delayMs ?? 0);
     if (res.destroyed) return;
     if (behaviour.kind === "status") {
       const h: Record<string, string> = { "content-type": "application/json" };
       if (behaviour.retryAfter !== undefined) h["retry-after"] = behaviour.retryAfter;
       const message = behaviour.status === 429 ? "Rate limit reached" : "Internal server error";
       res.writeHead(behaviour.status, h).end(behaviour.body ?? JSON.stringify({ error: { message, type: "server_error" } }));
+    } else if (behaviour.kind === "html") {
+      res.writeHead(200, { "content-type": "text/html" }).end("<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>");
+    } else if (behaviour.kind === "no-choices") {
+      const body = behaviour.empty ? { id: "chatcmpl-x", object: "chat.completion", choices: [] } : { id: "chatcmpl-x", object: "chat.completion" };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
     } else if (behaviour.kind === "malformed") {
       res.writeHead(200, { "content-type": "application/json" }).end(behaviour.body ?? '{"id": "chatcmpl-x", "choices": [');
     } else {

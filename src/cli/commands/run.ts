@@ -369,7 +369,8 @@ async function playRun(
   const finish = (final: Manifest["status"]) => {
     const endedAt = new Date().toISOString();
     const segments = x.manifest.segments.slice();
-    segments[segments.length - 1] = { ...segments[segments.length - 1], endedAt, status: final };
+    const endpoints = x.gateway?.endpointStats?.();
+    segments[segments.length - 1] = { ...segments[segments.length - 1], endedAt, status: final, ...(endpoints ? { endpoints } : {}) };
     try {
       writeManifest(x.dir, { ...x.manifest, status: final, endedAt, segments });
     } catch (err) {
@@ -442,6 +443,8 @@ export async function openGateway(scenario: Scenario, specs: AgentSpec[], flags:
     maxCostUsd: numberFlag("max-cost", flags["max-cost"]) ?? null,
     env: process.env,
     transcripts,
+    // On a fresh line, so a progress bar being redrawn does not swallow it.
+    warn: (message) => process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}hvae: ${message}\n`),
   });
 }
 
