@@ -22,11 +22,12 @@ import { callJson } from "./transcript.ts";
 import { refuseDuplicates } from "../../store/log-integrity.ts";
 import { parseFlags } from "../args.ts";
 import { InputError } from "../../core/errors.ts";
+import { isExperimentDir, readExperiment } from "../../store/experiment-dir.ts";
 import { runLogPath } from "./analyze.ts";
 import { lockRunDir } from "../../store/run-lock.ts";
 import { checkOutputDir, NO_FOLLOW_WRITE, writeFileNoFollow } from "../../store/safe-write.ts";
 
-const USAGE = "hvae report <runDir> [--out DIR]";
+const USAGE = "hvae report <runDir | experimentDir> [--out DIR]";
 
 /** The files a report directory holds. */
 export const REPORT_FILES = ["report.html", "summary.md", "decisions.csv", "trajectories.csv", "agents.csv"] as const;
@@ -92,6 +93,27 @@ export function exportTranscripts(t: TranscriptIndex, path: string): void {
   }
 }
 
+/**
+ * The report of an experiment directory: report.html with the paper's figures, the comparisons
+ * and the cost per cell, figures/*.svg, and cells.csv (the cells × values table of VR_cc).
+ *
+ * @example
+ * await writeExperimentReport("runs/hvae-paper-…", "runs/hvae-paper-…/report");
+ */
+export async function writeExperimentReport(dir: string, outDir: string): Promise<void> {
+  const { compare, cellTable } = await import("./compare.ts");
+  const { experimentReport } = await import("../../../analysis/report/experiment.ts");
+  const [vr, vrCC] = [await compare([dir], "vr"), await compare([dir], "vrCC")];
+  checkOutputDir(dir, outDir);
+  checkOutputDir(dir, join(outDir, "figures"));
+  const { html, figures } = await experimentReport({ vr, vrCC, title: readExperiment(dir).experimentId });
+  writeFileNoFollow(join(outDir, "report.html"), html, "the report");
+  for (const f of figures) writeFileNoFollow(join(outDir, "figures", `${f.id}.svg`), f.svg, "the report");
+  const t = cellTable(vrCC);
+  const csv = [t.header, ...t.rows].map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(",")).join("\n") + "\n";
+  writeFileNoFollow(join(outDir, "cells.csv"), csv, "the report");
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { out: { type: "string" } }, USAGE);
   if (values.help) {
@@ -100,6 +122,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new InputError(`expected one run directory\nusage: ${USAGE}`);
   const runDir = positionals[0];
+  if (isExperimentDir(runDir)) {
+    const out = values.out ?? join(runDir, "report");
+    await writeExperimentReport(runDir, out);
+    console.log(join(out, "report.html"));
+    return 0;
+  }
   const outDir = values.out ?? join(runDir, "report");
   runLogPath(runDir);
   // One writer per run directory: a report is not drawn from a log another process is appending to.
