@@ -26,6 +26,7 @@ import { createGateway } from "../src/models/gateway.ts";
 import { expandAgents } from "../src/scenario/expand.ts";
 import { Scenario } from "../src/scenario/schema.ts";
 import { openJsonlWriter } from "../src/store/jsonl-writer.ts";
+import { openTranscriptStore } from "../src/store/transcripts.ts";
 import type { ChatBody } from "../test/support/openai-server.ts";
 import { startServerChild, type ServerChild } from "./support/server-child.ts";
 
@@ -47,6 +48,8 @@ export interface LlmBenchOptions {
   cachedDecisions: number;
   /** hvae and bare runs alternate this many times; the median of each is reported. */
   reps: number;
+  /** hvae runs write transcripts.jsonl as `hvae run` does (default true; false to measure their cost). */
+  transcripts?: boolean;
 }
 
 export interface HvaeRun {
@@ -119,10 +122,11 @@ export function llmScenario(baseURL: string, concurrency: number, decisions: num
  * One hvae run as `hvae run` does it (environment + gateway + agents + JSONL log), timed from
  * subscription to completion.
  */
-export async function runHvae(server: ServerChild, scenario: Scenario, cachePath: string | null): Promise<HvaeRun> {
+export async function runHvae(server: ServerChild, scenario: Scenario, cachePath: string | null, transcripts = true): Promise<HvaeRun> {
   const dir = mkdtempSync(join(tmpdir(), "hvae-bench-llm-"));
   const log = openJsonlWriter(join(dir, "events.jsonl"));
-  const gateway = createGateway({ endpoints: scenario.endpoints, prices: scenario.prices, cachePath, refreshCache: false, maxCostUsd: null, env: {} });
+  const store = transcripts ? openTranscriptStore(dir, { resume: false }) : null;
+  const gateway = createGateway({ endpoints: scenario.endpoints, prices: scenario.prices, cachePath, refreshCache: false, maxCostUsd: null, env: {}, transcripts: store });
   const before = await server.count();
   let decisions = 0;
   let invalid = 0;
@@ -145,6 +149,7 @@ export async function runHvae(server: ServerChild, scenario: Scenario, cachePath
     );
   } finally {
     log.close();
+    store?.close();
     await gateway.close();
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -211,7 +216,7 @@ export async function benchLlm(opts: LlmBenchOptions): Promise<LlmBenchResult> {
     let from = 0;
     for (let rep = 0; rep < opts.reps; rep++) {
       from = await server.count();
-      const h = await runHvae(server, scenario, null);
+      const h = await runHvae(server, scenario, null, opts.transcripts ?? true);
       hvaeRuns.push(h);
       // The bare loop replays exactly the bodies hvae just sent: same calls, messages and schema.
       const bodies = await server.bodies(from, h.calls);
@@ -250,6 +255,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       sequential: { type: "string", default: "25" },
       cached: { type: "string", default: "480" },
       reps: { type: "string", default: "1" },
+      "no-transcripts": { type: "boolean" },
     },
   });
   const r = await benchLlm({
@@ -259,6 +265,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     sequentialCalls: Number(values.sequential),
     cachedDecisions: Number(values.cached),
     reps: Number(values.reps),
+    transcripts: values["no-transcripts"] !== true,
   });
   const f = (x: number) => x.toFixed(1);
   console.log(`limit C/L = ${f(r.limit)} calls/s (C=${r.options.concurrency}, L=${r.options.delayMs} ms); server peak in flight ${r.serverPeakInFlight}`);

@@ -144,16 +144,17 @@ export function agentPage(run: RunIndex, agentId: string, a: Analysis | null, pa
   const rid = multi ? runId : null;
   const info = run.acc.agents.get(agentId)?.info;
   const summary = a?.summary.agents.find((x) => x.id === agentId);
-  const trajectories = (a?.trajectories ?? run.acc.trajectories).filter((t) => t.agentId === agentId);
+  const per = 200;
+  const allTrajectories = (a?.trajectories ?? run.acc.trajectories).filter((t) => t.agentId === agentId);
+  const trajectories = allTrajectories.slice(page * per, (page + 1) * per);
   const tRows = trajectories
     .map(
       (t) => `<tr class="${t.invalid ? "invalid" : ""}"><td><a href="${decisionHref(`${t.sessionId}/r0/${agentId}`, rid)}">${esc(t.sessionId)}</a></td><td>${t.trial}</td><td>${esc(t.partnerId ?? "none")}</td><td class="num">${t.decisions}</td><td class="num">${t.invalidDecisions}</td>
 <td class="num angle">${t.angle === null ? "not identified" : `${fmt(t.angle)}°`}</td><td>${esc(t.category ?? "–")}</td><td class="num">${fmt(t.vr, 3)}</td></tr>`,
     )
     .join("\n");
-  const per = 200;
   const { total, rows } = run.agentDecisions(agentId, page * per, per);
-  const pages = Math.ceil(total / per);
+  const pages = Math.ceil(Math.max(total, allTrajectories.length) / per);
   const pager =
     pages > 1
       ? `<p class="pager">page ${page + 1} of ${pages} ${page > 0 ? `<a href="?page=${page - 1}">previous</a>` : ""} ${page + 1 < pages ? `<a href="?page=${page + 1}">next</a>` : ""}</p>`
@@ -161,7 +162,7 @@ export function agentPage(run: RunIndex, agentId: string, a: Analysis | null, pa
   const body = `<h1>Agent ${esc(agentId)}</h1>
 <p class="meta">${esc(info?.type ?? "")} · value ${esc(info?.value ?? "")} · model ${esc(info?.model ?? "–")} · condition ${esc(info?.condition ?? "–")} · run <a href="${runHref(runId)}">${esc(runId)}</a></p>
 ${summary ? `<div class="cards"><div class="card"><b>${summary.angle === null ? "–" : `${fmt(summary.angle)}°`}</b><span>mean angle</span></div><div class="card"><b>${esc(summary.category ?? "–")}</b><span>category</span></div><div class="card"><b>${fmt(summary.vr, 3)}</b><span>VR</span></div><div class="card"><b>${summary.invalid}</b><span>invalid trajectories</span></div></div>` : ""}
-<h2>Trajectories (angle per trajectory)</h2>
+<h2>Trajectories (angle per trajectory; ${allTrajectories.length}${allTrajectories.length > per ? `, ${page * per + 1}–${page * per + trajectories.length} shown` : ""})</h2>
 <table id="trajectories"><thead><tr><th>session</th><th>trial</th><th>partner</th><th class="num">decisions</th><th class="num">invalid</th><th class="num">angle</th><th>category</th><th class="num">VR</th></tr></thead><tbody>${tRows || `<tr><td colspan="8">no finished trajectory yet</td></tr>`}</tbody></table>
 <h2>Decisions (${total})</h2>${pager}
 <table id="decisions" data-agent="${esc(agentId)}" data-run="${esc(rid ?? "")}">${DECISION_HEAD}<tbody>${decisionRows(rows, rid)}</tbody></table>${pager}`;

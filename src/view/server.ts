@@ -126,8 +126,13 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     indexes.set(runId, ix);
     return ix;
   };
-  // One run: index it now, so the first page does not wait.
-  if (single) indexOf([...listRuns().keys()][0]);
+  // One run: index it and compute its analysis now, so the first page does not wait.
+  if (single) {
+    const ix = indexOf([...listRuns().keys()][0])!;
+    const t0 = performance.now();
+    await ix.analysis();
+    opts.log?.(`hvae: analysed ${ix.runId} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  }
 
   // Live tailing: one watcher per run with listeners; stopped when the run ends or nobody listens.
   const listeners = new Map<string, Set<ServerResponse>>();
