@@ -8,6 +8,7 @@
  *   (c) engine with rule-based agents: decisions/s and peak RSS (in a child process)
  *   (d) analysis of a fabricated log: seconds, decisions/s and peak RSS (in a child process)
  *   (e) a cached re-run against its first run: wall time and network requests (must be 0)
+ *   (f) hvae view on a fabricated rule-based run: start (index + analysis), then the slowest page
  *
  * @example
  * // npm run bench -- --quick
@@ -17,6 +18,7 @@ import { parseArgs } from "node:util";
 import { benchAnalysis, type AnalysisBenchResult } from "./analysis.ts";
 import { benchEngineInChild, type EngineBenchResult } from "./engine.ts";
 import { benchLlm, type LlmBenchOptions, type LlmBenchResult } from "./llm.ts";
+import { benchView, type ViewBenchResult } from "./view.ts";
 import { describeMachine, formatLoad, machineInfo } from "./support/machine.ts";
 import { fixed, formatTable, int } from "./support/table.ts";
 
@@ -24,18 +26,21 @@ export interface BenchSizes {
   llm: LlmBenchOptions;
   engineDecisions: number;
   analysisDecisions: number;
+  viewDecisions: number;
 }
 
 export const FULL: BenchSizes = {
   llm: { delayMs: 200, concurrency: 16, decisions: 1920, sequentialCalls: 25, cachedDecisions: 480, reps: 2 },
   engineDecisions: 1_000_000,
   analysisDecisions: 1_000_000,
+  viewDecisions: 1_000_000,
 };
 
 export const QUICK: BenchSizes = {
   llm: { delayMs: 100, concurrency: 16, decisions: 480, sequentialCalls: 15, cachedDecisions: 192, reps: 2 },
   engineDecisions: 200_000,
   analysisDecisions: 100_000,
+  viewDecisions: 100_000,
 };
 
 /** Targets from the issue; the engine's and the analysis' are set for 1M decisions. */
@@ -46,6 +51,7 @@ export const TARGETS = {
   engineRssMb: 300,
   analysisSeconds: 10,
   rerunRequests: 0,
+  viewPageMs: 1000,
 } as const;
 
 export interface BenchReport {
@@ -56,6 +62,7 @@ export interface BenchReport {
   llm: LlmBenchResult;
   engine: EngineBenchResult;
   analysis: AnalysisBenchResult;
+  view?: ViewBenchResult;
 }
 
 const mark = (ok: boolean) => (ok ? "PASS" : "BELOW TARGET");
@@ -129,6 +136,19 @@ export function tableRows(r: BenchReport): string[][] {
       `re-run: 0 requests`,
       `${int(rerun.calls)} requests, ${fixed(first.seconds / rerun.seconds)}x faster${sameChoices ? ", same choices" : ", CHOICES DIFFER"} ${mark(rerun.calls === TARGETS.rerunRequests && sameChoices)}`,
     ],
+    ...(r.view ? [viewRow(r.view)] : []),
+  ];
+}
+
+function viewRow(v: ViewBenchResult): string[] {
+  const worst = v.pages.reduce((a, b) => (b.ms > a.ms ? b : a));
+  const ok = worst.ms < TARGETS.viewPageMs && v.pages.every((p) => p.status === 200);
+  return [
+    "(f)",
+    `hvae view, ${int(v.decisions)}-decision rule-based run (${int(v.logMb)} MB): ${v.pages.length} pages once each`,
+    `start ${fixed(v.startSeconds, 1)} s; slowest page ${fixed(worst.ms, 0)} ms (${worst.page})`,
+    `each page < ${TARGETS.viewPageMs} ms after start`,
+    mark(ok),
   ];
 }
 
@@ -155,7 +175,9 @@ export async function runBench(quick: boolean, log: (line: string) => void = () 
   const engine = await benchEngineInChild(sizes.engineDecisions);
   log(`(d) analysis: ${sizes.analysisDecisions} decisions (writing the log, then analysing it in a child process)…`);
   const analysis = await benchAnalysis(sizes.analysisDecisions);
-  return { quick, machine, loadAtEnd: machineInfo().load, seconds: (performance.now() - t0) / 1000, llm, engine, analysis };
+  log(`(f) viewer: ${sizes.viewDecisions} decisions (writing the log, starting hvae view, each page once)…`);
+  const view = await benchView(sizes.viewDecisions);
+  return { quick, machine, loadAtEnd: machineInfo().load, seconds: (performance.now() - t0) / 1000, llm, engine, analysis, view };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
