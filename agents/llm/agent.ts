@@ -19,6 +19,7 @@ import {
   type ModelGateway,
 } from "../../src/models/gateway-types.ts";
 import type { Agent, AgentFactory, Decision, Observation } from "../agent.ts";
+import { resolveGameTemplates } from "../../src/games/prompt.ts";
 import { resolveTemplates } from "../prompts/templates.ts";
 import { choiceSchema, readStructured, readText, type Reading } from "./answer.ts";
 import {
@@ -29,7 +30,9 @@ import {
   neutralPreamble,
   newConversation,
   repairMessage,
+  startGame,
   type Conversation,
+  type GamePrompts,
   type ProtocolSettings,
 } from "./protocol.ts";
 
@@ -52,8 +55,30 @@ export const createLlmAgent: AgentFactory = (rawSpec, ctx) => {
   const spec = parsed.data;
   if (!isGateway(ctx.gateway)) throw new InputError(`agent ${spec.id}: llm agents need the model gateway (none was given)`);
   const gateway = ctx.gateway;
+  const where = `agent ${spec.id}: prompts.templates`;
+  const game = ctx.game && Object.keys(ctx.game.templates).length > 0 ? ctx.game : null;
+  // A game's own template names go to the game; the rest are the protocol's (unknown names rejected there).
+  const own = game ? Object.fromEntries(Object.entries(spec.prompts.templates).filter(([name]) => !Object.hasOwn(game.templates, name))) : spec.prompts.templates;
+  let gamePrompts: GamePrompts | null = null;
+  if (game) {
+    let texts: Record<string, string>;
+    try {
+      texts = resolveGameTemplates(game, spec.prompts.templates, where);
+    } catch (err) {
+      throw new InputError(err instanceof Error ? err.message : String(err));
+    }
+    gamePrompts = {
+      templates: texts,
+      vars: (obs) =>
+        game.promptVars(
+          game.restore(obs.move.itemId, obs.move.role, obs.move.member, obs.move.facts),
+          obs.move.options.map((o) => ({ label: o.label, option: { action: o.action, self: o.self, other: o.other, text: o.text } })),
+        ),
+    };
+  }
   const settings: ProtocolSettings = {
-    templates: resolveTemplates(spec.prompts.templates, `agent ${spec.id}: prompts.templates`),
+    templates: resolveTemplates(own, where),
+    game: gamePrompts,
     value: spec.value,
     describe: spec.prompts.describe,
     goal: spec.prompts.goal,
@@ -92,13 +117,13 @@ export const createLlmAgent: AgentFactory = (rawSpec, ctx) => {
       conv.messages.push(ask, { role: "assistant", content: r.content });
     }
     if (settings.goal) {
-      const ask: ChatMessage = { role: "user", content: goalMessage(settings) };
+      const ask: ChatMessage = { role: "user", content: goalMessage(settings, conv) };
       const r = await call([...conv.messages, ask], "goal", decisionId, null);
       conv.messages.push(ask, { role: "assistant", content: r.content });
       conv.goal = r.content.trim() || settings.templates.goal_neutral;
     } else {
       conv.goal = settings.templates.goal_neutral;
-      conv.preamble = neutralPreamble(settings);
+      conv.preamble = neutralPreamble(settings, conv);
     }
   }
 
@@ -113,8 +138,9 @@ export const createLlmAgent: AgentFactory = (rawSpec, ctx) => {
   }
 
   async function decide(obs: Observation): Promise<Decision> {
-    const labels = obs.item.options.map((o) => o.label);
+    const labels = obs.move.options.map((o) => o.label);
     try {
+      startGame(settings, conv, obs);
       if (conv.goal === null) await prime(obs.decisionId);
       const item = itemMessage(settings, conv, obs);
       const first = await ask(obs, item.text, "decide", labels);

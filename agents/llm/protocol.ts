@@ -24,6 +24,18 @@ export interface ProtocolSettings {
   readonly structured: boolean;
   readonly paired: boolean;
   readonly feedback: boolean;
+  /**
+   * Games other than two-person items: the game's own `rules` and `move` templates (replacements
+   * applied) and a function giving their variables for an observed move; null for two-person
+   * items, whose prompts are the item templates above, byte for byte.
+   */
+  readonly game?: GamePrompts | null;
+}
+
+/** The game's prompt texts and their variables (see src/games/prompt.ts). */
+export interface GamePrompts {
+  readonly templates: Readonly<Record<string, string>>;
+  vars(obs: Observation): Readonly<Record<string, string | number>>;
 }
 
 /** One trajectory's conversation; a new trajectory starts a new one. */
@@ -37,10 +49,17 @@ export interface Conversation {
   preamble: string | null;
   /** Past rounds already told, as "trial/round". */
   readonly told: Set<string>;
+  /** Games: the rules as rendered for the trajectory's first move (the task text). */
+  rules?: string | null;
 }
 
 export function newConversation(): Conversation {
   return { messages: [], calls: 0, goal: null, preamble: null, told: new Set() };
+}
+
+/** Games: renders the rules for the conversation from its first observed move. */
+export function startGame(s: ProtocolSettings, conv: Conversation, obs: Observation): void {
+  if (s.game && conv.rules == null && s.game.templates.rules !== undefined) conv.rules = render(s.game.templates.rules, s.game.vars(obs));
 }
 
 export function describeMessage(s: ProtocolSettings): string {
@@ -53,20 +72,22 @@ function roleMessage(s: ProtocolSettings): string {
   return render(s.templates.role, { person, value });
 }
 
-function taskText(s: ProtocolSettings): string {
+function taskText(s: ProtocolSettings, conv?: Conversation): string {
+  // A game explains itself: its rules replace the two-person task and company texts.
+  if (s.game && conv?.rules) return conv.rules;
   const t = s.templates;
   const company = s.paired ? [t.company_paired, ...(s.feedback ? [t.company_feedback] : [])].join(" ") : t.company_alone;
   return render(t.task, { company });
 }
 
 /** Role instruction plus the request for a one-sentence goal (goal prompting on). */
-export function goalMessage(s: ProtocolSettings): string {
-  return `${roleMessage(s)}\n\n${render(s.templates.goal, { task: taskText(s) })}`;
+export function goalMessage(s: ProtocolSettings, conv?: Conversation): string {
+  return `${roleMessage(s)}\n\n${render(s.templates.goal, { task: taskText(s, conv) })}`;
 }
 
 /** Role instruction, task and the neutral goal, opening the first decision (goal prompting off). */
-export function neutralPreamble(s: ProtocolSettings): string {
-  return `${roleMessage(s)}\n\n${render(s.templates.preamble, { task: taskText(s), goal: s.templates.goal_neutral })}`;
+export function neutralPreamble(s: ProtocolSettings, conv?: Conversation): string {
+  return `${roleMessage(s)}\n\n${render(s.templates.preamble, { task: taskText(s, conv), goal: s.templates.goal_neutral })}`;
 }
 
 /** The history entries in the observation's window that this conversation has not told yet. */
@@ -78,22 +99,33 @@ export function untold(conv: Conversation, history: readonly RoundResult[]): Rou
 function historyText(s: ProtocolSettings, results: readonly RoundResult[], trial: number): string {
   if (results.length === 0) return "";
   const t = s.templates;
-  const choice = (c: RoundResult["own"]) => (c ? render(t.history_choice, { label: c.label, self: c.self, other: c.other }) : t.history_none);
+  // Games: a choice is told by its label and what it did (two-person items: the payoffs, as always).
+  const choice = (c: RoundResult["own"]) =>
+    c ? (s.game ? `${c.label} (${String(c.action ?? c.option)})` : render(t.history_choice, { label: c.label, self: c.self, other: c.other })) : t.history_none;
+  const others = (r: RoundResult) => {
+    if (!s.game || !r.choices || !r.members || r.members.length === 2) return choice(r.partner);
+    const told = r.choices.filter((_, j) => j !== r.index).map(choice);
+    return told.length > 0 ? told.join(", ") : t.history_none;
+  };
+  const othersReceived = (r: RoundResult) => {
+    if (r.partnerReceived !== null || !r.receivedAll) return r.partnerReceived ?? 0;
+    return r.receivedAll.filter((_, j) => j !== r.index).join(", ");
+  };
   const lines = results.map((r) =>
     render(r.trial === trial ? t.history_round : t.history_round_earlier, {
       trial: r.trial + 1,
       number: r.round + 1,
       own: choice(r.own),
-      partner: choice(r.partner),
+      partner: others(r),
       received: r.received,
-      partnerReceived: r.partnerReceived ?? 0,
+      partnerReceived: othersReceived(r),
     }),
   );
   return `${t.history_header}\n${lines.join("\n")}\n\n`;
 }
 
 export function labelList(obs: Observation): string {
-  return obs.item.options.map((o) => o.label).join(", ");
+  return obs.move.options.map((o) => o.label).join(", ");
 }
 
 /**
@@ -106,13 +138,16 @@ export function itemMessage(s: ProtocolSettings, conv: Conversation, obs: Observ
   const labels = labelList(obs);
   const instruction = s.structured
     ? render(t.instruction_structured, { labels })
-    : render(t.instruction_text, { labels, first: obs.item.options[0]?.label ?? "A" });
+    : render(t.instruction_text, { labels, first: obs.move.options[0]?.label ?? "A" });
   const body = render(t.item, {
     history: historyText(s, fresh, obs.trial),
     number: obs.round + 1,
     count: obs.rounds,
     goal: conv.goal ?? t.goal_neutral,
-    options: obs.item.options.map((o) => render(t.option, { label: o.label, self: o.self, other: o.other })).join("\n"),
+    // Games: the game's own move text (what the mover observes, the offer included, and the options).
+    options: s.game
+      ? render(s.game.templates.move ?? "{{options}}", s.game.vars(obs))
+      : obs.item.options.map((o) => render(t.option, { label: o.label, self: o.self, other: o.other })).join("\n"),
     instruction,
   });
   const text = conv.preamble ? `${conv.preamble}\n\n${body}` : body;

@@ -17,12 +17,17 @@ import { z } from "zod";
 import { InputError } from "../core/errors.ts";
 import { isModulePath, MODULE_PATH } from "../core/fields.ts";
 import type { Game, GameModule } from "./contract.ts";
+import { commons } from "./commons.ts";
 import { custom } from "./custom.ts";
 import { dictator } from "./dictator.ts";
+import { expression } from "./expression.ts";
+import { publicGoods } from "./public-goods.ts";
 import { svoSlider } from "./svo-slider.ts";
+import { trust } from "./trust.ts";
+import { ultimatum } from "./ultimatum.ts";
 
 /** The built-in game types, in the order docs list them. Register a new built-in here (and only here). */
-export const GAME_MODULES = [svoSlider, dictator, custom] as const;
+export const GAME_MODULES = [svoSlider, dictator, custom, publicGoods, commons, ultimatum, trust, expression] as const;
 
 type SpecOf<M> = M extends GameModule<infer S> ? S : never;
 /** A validated built-in game spec. */
