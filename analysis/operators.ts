@@ -13,7 +13,7 @@ import { defer, filter, last, map, mergeMap, type Observable, type OperatorFunct
 import type { AgentInfo, EventOf, HvaeEvent } from "../src/core/events.ts";
 import type { Fact, Game, Move } from "../src/games/contract.ts";
 import { valueAngle } from "../src/core/values.ts";
-import { allocationGame } from "./allocation-game.ts";
+import { gameOfRun } from "./game-of-run.ts";
 import { choiceVR, moveScore, type MoveScore } from "./choice-vr.ts";
 import type { Metric } from "./metrics/metric.ts";
 import { metricsFor } from "./metrics/registry.ts";
@@ -136,8 +136,8 @@ export interface RunAccumulator {
 }
 
 /**
- * Builds the run's game from its run.started event (null: use the two-person items it records).
- * Tests and user game modules pass one; the default rebuilds two-person item games.
+ * Builds the run's game from its run.started event (null: the default, {@link gameOfRun}: the
+ * recorded spec through the game registry, else the two-person items run.started lists).
  */
 export type GameResolver = (ev: EventOf<"run.started">) => Game | null;
 
@@ -186,7 +186,7 @@ export function partnerValueKey(acc: RunAccumulator, partnerId: string | null): 
 function startRun(acc: RunAccumulator, ev: EventOf<"run.started">): void {
   // A resumed run appends a second run.started; agents and items are the same scenario's.
   if (!acc.run) {
-    const game = acc.resolveGame?.(ev) ?? allocationGame(ev.game, ev.items);
+    const game = acc.resolveGame ? acc.resolveGame(ev) ?? gameOfRun(ev) : gameOfRun(ev);
     acc.game = game;
     acc.metrics = metricsFor(game).map((metric) => ({ metric, state: metric.init() }));
     acc.run = {

@@ -7,10 +7,12 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { lastValueFrom } from "rxjs";
+import { gameOfRun, preloadRunGame } from "../../../analysis/game-of-run.ts";
 import { analyze } from "../../../analysis/operators.ts";
+import { readManifest } from "../../store/manifest.ts";
 import type { Analysis } from "../../../analysis/summary.ts";
 import { formatSummary } from "../../../analysis/report/terminal.ts";
-import { eventsPath } from "../../store/run-dir.ts";
+import { eventsPath, manifestPath } from "../../store/run-dir.ts";
 import { readEvents } from "../../store/jsonl-reader.ts";
 import { refuseDuplicates } from "../../store/log-integrity.ts";
 import { parseFlags } from "../args.ts";
@@ -37,8 +39,11 @@ export function runLogPath(runDir: string): string {
  */
 export async function analyzeRun(runDir: string): Promise<Analysis> {
   const path = runLogPath(runDir);
+  // A user's game module is loaded from the scenario's directory, as the run loaded it.
+  const dir = existsSync(manifestPath(runDir)) ? readManifest(runDir).scenarioDir : undefined;
+  if (dir !== undefined) await preloadRunGame(path, dir);
   try {
-    return await lastValueFrom(readEvents(path).pipe(refuseDuplicates(path), analyze()));
+    return await lastValueFrom(readEvents(path).pipe(refuseDuplicates(path), analyze({ resolveGame: (ev) => gameOfRun(ev, dir) })));
   } catch (err) {
     if (err instanceof Error && /no run\.started/.test(err.message)) {
       throw new InputError(`${path}: empty event log (no run.started event)`);

@@ -72,8 +72,8 @@ export function simulateGame(game: Game, agents: SimAgent[], o: { trials: number
             events.push(st({
               type: "decision.made", decisionId: `${sid}/r${round}/${ids[member]}`, sessionId: sid, agentId: ids[member],
               partnerId: group.length > 1 ? ids[(member + 1) % group.length] : null, trial, round, itemId: move.itemId,
-              role: move.role, member, facts: move.facts,
-              option: k + 1, self: opt.self ?? 0, other: opt.other ?? 0, label: null, reason: null,
+              groupId: ids.join("+"), members: ids, role: move.role, member, ...(Object.keys(move.facts).length ? { facts: move.facts } : {}),
+              option: k + 1, self: opt.self, other: opt.other, action: opt.action, label: null, reason: null,
             }));
           }
         }
@@ -82,7 +82,7 @@ export function simulateGame(game: Game, agents: SimAgent[], o: { trials: number
         events.push(st({
           type: "round.settled", sessionId: sid, trial, round, itemId: "round",
           outcomes: group.map((a, i) => ({ agentId: a.id, option: (played.find((p) => p.member === i)?.option ?? 0) + 1, received: settled.received[i] })),
-          facts: settled.facts,
+          ...(settled.facts ? { facts: settled.facts } : {}),
         }));
         if (settled.end) break;
       }
