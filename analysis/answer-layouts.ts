@@ -396,9 +396,9 @@ export function compileLayout(file: string, rawNames: readonly string[], options
     else if (hasItemFields(top)) format = "hvae";
     else {
       throw new InputError(
-        `${file}: cannot tell the layout from the header (the first line must be a header): expected ` +
-          `id,item1,…,item15 (hvae), oTree's <app>.<round>.player.svo1dec… (otree), ` +
-          `item1_self,item1_other,… (pairs) or id,item,option / id,item,self,other (long); --format forces one`,
+        `${file}: the header lacks the primary columns item1–item6 and fits no other layout (the first line must ` +
+          `be a header: id,item1,…,item15 (hvae), oTree's <app>.<round>.player.svo1dec… (otree), ` +
+          `item1_self,item1_other,… (pairs) or id,item,option / id,item,self,other (long); --format forces one)`,
       );
     }
   }

@@ -182,7 +182,7 @@ describe("hvae score", () => {
   it.each([
     ["an unknown file", () => join(dir, "nope.csv"), /nope\.csv: no such file/],
     ["an unknown extension", () => file("answers.txt", "x"), /answers\.txt: unknown file type '\.txt' \(expected \.csv or \.json\)/],
-    ["a header without primary columns", () => file("nohead.csv", "1,9,9,9,1,1\n"), /cannot tell the layout from the header .*--format forces one/],
+    ["a header without primary columns", () => file("nohead.csv", "1,9,9,9,1,1\n"), /the header lacks the primary columns item1–item6 and fits no other layout .*--format forces one\)/],
     ["a duplicated column", () => file("dup.csv", `${HEADER},item2\n`), /column 'item2' appears twice in the header/],
     ["a header lacking a primary column", () => file("lack.csv", "id,item1,item2,item3,item5,item6\n"), /lacks the primary column item4 /],
     ["an empty file", () => file("empty.csv", ""), /the file is empty/],
