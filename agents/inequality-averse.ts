@@ -19,18 +19,22 @@
  */
 import { z } from "zod";
 import type { Game, Move } from "../src/games/contract.ts";
-import type { Agent, AgentContext, AgentSpec, PresentedOption } from "./agent.ts";
+import type { Agent, AgentContext, AgentModule, Observation } from "./agent.ts";
+import { agentSchema } from "./common.ts";
+import { valueAngle } from "./value-utility.ts";
 
 export const INEQUALITY_AVERSE_DEFAULTS = { alpha: 0.85, beta: 0.315 } as const;
 
-/** The agent's own fields (beside id, type, value, count, condition, memory). */
+/** The agent's own fields (beside the common id, value, count, condition, memory). */
 export const InequalityAverseFields = {
-  type: z.literal("inequality-averse"),
   /** Envy: utility lost per unit others are ahead (averaged over the others). */
   alpha: z.number().nonnegative("expected alpha of 0 or more").max(100, "expected alpha of at most 100").default(INEQUALITY_AVERSE_DEFAULTS.alpha),
   /** Guilt: utility lost per unit others are behind; below 1 so that nobody burns money to be equal. */
   beta: z.number().nonnegative("expected beta of 0 or more").lt(1, "expected beta below 1 (Fehr–Schmidt: 0 ≤ β < 1)").default(INEQUALITY_AVERSE_DEFAULTS.beta),
 };
+
+export const InequalityAverseSpec = agentSchema("inequality-averse", InequalityAverseFields);
+export type InequalityAverseSpec = z.infer<typeof InequalityAverseSpec>;
 
 /**
  * Fehr–Schmidt utility of each payoff vector for `member`.
@@ -69,24 +73,26 @@ export function fehrSchmidtMove(game: Game, move: Move, alpha: number, beta: num
   return fehrSchmidtBest(game.outcomes(move, beliefDeg), move.member, alpha, beta);
 }
 
-/** Two-person allocation options as presented: each option's (self, other) for member 0. */
-export function allocationOutcomes(options: readonly PresentedOption[]): number[][] {
-  return options.map((o) => [o.self, o.other]);
+/** The best presented options of an observed move (the belief about later movers: the agent's own value angle). */
+export function fehrSchmidtChoices(obs: Observation, alpha: number, beta: number, beliefDeg: number): number[] {
+  return fehrSchmidtBest(obs.move.outcomes(beliefDeg), obs.move.member, alpha, beta);
 }
 
-/**
- * Creates the agent. It decides on what its observation shows: the options as presented with the
- * payoffs each gives (two-person items: self and other).
- */
-export function createInequalityAverseAgent(spec: AgentSpec, ctx: AgentContext): Agent {
-  const alpha = typeof spec.alpha === "number" ? spec.alpha : INEQUALITY_AVERSE_DEFAULTS.alpha;
-  const beta = typeof spec.beta === "number" ? spec.beta : INEQUALITY_AVERSE_DEFAULTS.beta;
+export function createInequalityAverseAgent(spec: Pick<InequalityAverseSpec, "id" | "value" | "alpha" | "beta">, ctx: AgentContext): Agent {
+  const belief = valueAngle(spec.value);
   return {
     id: spec.id,
     async decide(obs) {
-      const ties = fehrSchmidtBest(allocationOutcomes(obs.item.options), 0, alpha, beta);
+      const ties = fehrSchmidtChoices(obs, spec.alpha, spec.beta, belief);
       const index = ties.length === 1 ? ties[0] : ties[ctx.rng.derive(obs.decisionId).int(ties.length)];
       return { kind: "choice", index };
     },
   };
 }
+
+export const inequalityAverseAgent: AgentModule<InequalityAverseSpec> = {
+  type: "inequality-averse",
+  summary: "Fehr–Schmidt inequality aversion over a move's payoffs: own − α·(others ahead) − β·(others behind), averaged over the others (alpha, beta); later movers believed to hold its value.",
+  schema: InequalityAverseSpec,
+  create: createInequalityAverseAgent,
+};

@@ -23,9 +23,10 @@ import { logitAgent } from "./logit.ts";
 import { randomAgent } from "./random.ts";
 import { reciprocalAgent } from "./reciprocal.ts";
 import { utilityAgent } from "./utility.ts";
+import { inequalityAverseAgent } from "./inequality-averse.ts";
 
 /** The built-in agent types, in the order docs list them. Register a new built-in here (and only here). */
-export const AGENT_MODULES = [utilityAgent, logitAgent, randomAgent, constantAgent, reciprocalAgent, llmAgent] as const;
+export const AGENT_MODULES = [utilityAgent, logitAgent, randomAgent, constantAgent, reciprocalAgent, inequalityAverseAgent, llmAgent] as const;
 
 type SpecOf<M> = M extends AgentModule<infer S> ? S : never;
 export type BuiltInAgentSpec = SpecOf<(typeof AGENT_MODULES)[number]>;

@@ -1,13 +1,12 @@
 import { twoPersonObservation } from "../../src/environment/observation.ts";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { createRng } from "../../src/core/random.ts";
 import { dictatorOptions } from "../../src/games/dictator.ts";
 import { publicGoods } from "../../src/games/public-goods.ts";
 import { trust } from "../../src/games/trust.ts";
 import { ultimatum } from "../../src/games/ultimatum.ts";
 import {
-  InequalityAverseFields,
+  InequalityAverseSpec,
   createInequalityAverseAgent,
   fehrSchmidtBest,
   fehrSchmidtMove,
@@ -29,9 +28,8 @@ describe("Fehr–Schmidt utility", () => {
     expect(fehrSchmidtBest(outcomes, 0, 0.85, 0.5)).toEqual([0, 1, 2, 3, 4, 5]); // indifferent up to equality
   });
   it("schema fields: defaults and bounds", () => {
-    const schema = z.object({ ...InequalityAverseFields }).strict();
-    expect(schema.parse({ type: "inequality-averse" })).toEqual({ type: "inequality-averse", alpha: 0.85, beta: 0.315 });
-    expect(schema.safeParse({ type: "inequality-averse", beta: 1.2 }).error?.issues[0].message).toBe("expected beta below 1 (Fehr–Schmidt: 0 ≤ β < 1)");
+    expect(InequalityAverseSpec.parse({ id: "fs", type: "inequality-averse", value: "prosocial" })).toMatchObject({ type: "inequality-averse", alpha: 0.85, beta: 0.315 });
+    expect(InequalityAverseSpec.safeParse({ id: "fs", type: "inequality-averse", value: "prosocial", beta: 1.2 }).error?.issues[0].message).toBe("expected beta below 1 (Fehr–Schmidt: 0 ≤ β < 1)");
   });
 });
 

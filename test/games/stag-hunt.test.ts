@@ -1,8 +1,8 @@
-// The example user game module (scenarios/games/stag-hunt.ts) keeps the game contract.
+// The example user game module (scenarios/examples/stag-hunt.ts) keeps the game contract.
 import { describe, expect, it } from "vitest";
 import { createRng } from "../../src/core/random.ts";
 import { idealOptions } from "../../src/games/utility.ts";
-import stagHunt from "../../scenarios/games/stag-hunt.ts";
+import stagHunt from "../../scenarios/examples/stag-hunt.ts";
 import { playTrial, problems } from "./helpers.ts";
 
 const make = (over: Record<string, unknown> = {}) => stagHunt.create(stagHunt.schema.parse({ type: "./stag-hunt.ts", groupSize: 4, needed: 3, ...over }));

@@ -14,7 +14,7 @@
  * hunts the stag with probability ½. A member without a valid answer hunts a hare.
  *
  * @example
- * // scenarios/games/stag-hunt.yaml
+ * // scenarios/examples/stag-hunt.yaml
  * game: { type: ./stag-hunt.ts, groupSize: 4, needed: 3, stag: 5, hare: 3, rounds: 5 }
  */
 import { z } from "zod";
