@@ -58,6 +58,12 @@ describe.skipIf(!HAS_CHROME)(TITLE, () => {
       respond: (req) => {
         const labels = offeredLabels(req.body);
         if (labels.length === 0) return { kind: "answer", content: `Someone who weighs every split with care (reply ${req.index}).` };
+        // com's second item gets a letter that is not offered, and so does its repair: an invalid decision.
+        const msgs = req.body.messages;
+        const second = (m?: { content: string }) => /^Decision 2 of/.test(m?.content ?? "");
+        if (msgs[0].content.includes("competitive") && (second(msgs.at(-1)) || (second(msgs.at(-3)) && !/^Decision/.test(msgs.at(-1)!.content)))) {
+          return { kind: "answer", content: { letter: "Z", reason: "none of these" } };
+        }
         const fair = req.index % 3 === 0;
         if (fair) fairAnswers++;
         return { kind: "answer", content: { letter: labels[req.index % labels.length], reason: fair ? "It is the fair thing to do." : "It suits me." } };
@@ -154,8 +160,11 @@ describe.skipIf(!HAS_CHROME)(TITLE, () => {
   it("an agent page lists trajectories with their angles and decisions linking to their pages", async () => {
     const { page, errors } = await open(`/run/${runId("mixed")}/agent/com`);
     expect(await page.locator("#trajectories tbody tr").count()).toBe(2);
-    expect(await page.locator("#trajectories td.angle").first().textContent()).toMatch(/°|not identified/);
     expect(await page.locator("#decisions tbody tr").count()).toBe(12);
+    // Its invalid answers are highlighted, and their trajectories have no angle.
+    expect(await page.locator("#decisions tbody tr.invalid").count()).toBe(2);
+    expect(await page.locator("#decisions tbody tr.invalid").first().innerText()).toMatch(/invalid[\s\S]*'Z'/);
+    expect(await page.locator("#trajectories td.angle").allTextContents()).toEqual(["not identified", "not identified"]);
     await page.locator("#decisions tbody a").first().click();
     await page.waitForURL(/\/decision\//);
     expect(await page.locator("h1").textContent()).toContain("com#t0/r0/com");
