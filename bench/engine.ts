@@ -32,10 +32,22 @@ export interface EngineBenchResult {
 }
 
 /** Runs the engine on `decisions` rule-based decisions and measures it. */
-export async function benchEngine(decisions: number, pairing: "random" | "none" = "random", keep = false): Promise<EngineBenchResult> {
+export async function benchEngine(decisions: number, pairing: "random" | "none" = "random", keep = false, game: "slider" | "public-goods" = "slider"): Promise<EngineBenchResult> {
   const population = 100;
   const rounds = 6;
-  const scenario = Scenario.parse({
+  // Public goods in fixed groups of 8 (partner matching, so each group's memory is bounded and flat).
+  const groups = Array.from({ length: 12 }, (_, g) => Array.from({ length: 8 }, (_, k) => `p-${g * 8 + k + 1}`));
+  const scenario = game === "public-goods" ? Scenario.parse({
+    name: "bench-pg",
+    seed: 1,
+    trials: Math.max(1, Math.ceil(decisions / (96 * 10))),
+    game: { type: "public-goods", groupSize: 8, endowment: 20, multiplier: 1.6, step: 5, rounds: 10 },
+    pairing: "fixed",
+    groups,
+    feedback: true,
+    maxConcurrency: 16,
+    agents: [{ id: "p", type: "utility", value: "prosocial", count: 96 }],
+  }) : Scenario.parse({
     name: "bench",
     seed: 1,
     trials: Math.max(1, Math.ceil(decisions / (population * rounds))),
@@ -101,8 +113,8 @@ export async function benchEngine(decisions: number, pairing: "random" | "none" 
 }
 
 /** Runs {@link benchEngine} in a fresh process, so its peak RSS is the engine's alone. */
-export function benchEngineInChild(decisions: number, pairing: "random" | "none" = "random"): Promise<EngineBenchResult> {
-  return runJsonChild<EngineBenchResult>("bench/engine.ts", ["--decisions", String(decisions), "--pairing", pairing, "--json"]);
+export function benchEngineInChild(decisions: number, pairing: "random" | "none" = "random", game: "slider" | "public-goods" = "slider"): Promise<EngineBenchResult> {
+  return runJsonChild<EngineBenchResult>("bench/engine.ts", ["--decisions", String(decisions), "--pairing", pairing, "--game", game, "--json"]);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -110,12 +122,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     options: {
       decisions: { type: "string", default: "1000000" },
       pairing: { type: "string", default: "random" },
+      game: { type: "string", default: "slider" },
       keep: { type: "boolean" },
       json: { type: "boolean" },
     },
   });
   const n = Number(values.decisions);
-  const r = await benchEngine(n, values.pairing === "none" ? "none" : "random", values.keep === true);
+  const r = await benchEngine(n, values.pairing === "none" ? "none" : "random", values.keep === true, values.game === "public-goods" ? "public-goods" : "slider");
   const ok = r.decisionsPerSecond >= 50_000 && r.peakRssMb < 300;
   const text = [
     `engine: ${r.decisions.toLocaleString("en-US")} decisions, ${r.events.toLocaleString("en-US")} events in ${r.seconds.toFixed(2)} s`,
