@@ -51,6 +51,6 @@ describe("hvae schema", () => {
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.pairing.enum).toEqual(["none", "round-robin", "random", "fixed"]);
     const agentTypes = schema.properties.agents.items.anyOf.map((b: { properties: { type: { const?: string } } }) => b.properties.type.const ?? "module");
-    expect(agentTypes).toEqual(["utility", "logit", "random", "constant", "reciprocal", "llm", "module"]);
+    expect(agentTypes).toEqual(["utility", "logit", "random", "constant", "reciprocal", "inequality-averse", "llm", "module"]);
   });
 });

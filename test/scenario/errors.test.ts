@@ -41,7 +41,7 @@ describe("scenario errors name the path and the line", () => {
     const problems = await problemsOf("unknown-type.yaml");
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ path: "agents[1].type", line: 7, column: 11 });
-    expect(problems[0].message).toMatch(/^expected type utility, logit, random, constant, reciprocal, llm or a module path.*got 'genius'$/);
+    expect(problems[0].message).toMatch(/^expected type utility, logit, random, constant, reciprocal, inequality-averse, llm or a module path.*got 'genius'$/);
   });
 
   it("missing agents", async () => {
@@ -57,7 +57,7 @@ describe("scenario errors name the path and the line", () => {
   it("bad game type", async () => {
     const problems = await problemsOf("bad-game-type.yaml");
     expect(problems).toEqual([
-      { path: "game.type", line: 3, column: 9, message: "expected svo-slider, dictator, custom or a module path like ./my-game.ts, got 'prisoners-dilemma'" },
+      { path: "game.type", line: 3, column: 9, message: "expected svo-slider, dictator, custom, public-goods, commons, ultimatum, trust, expression or a module path like ./my-game.ts, got 'prisoners-dilemma'" },
     ]);
   });
 
