@@ -9,7 +9,8 @@
  * @example
  * const agent = await createAgent(spec, { rng, scenario: { name, feedback, pairing } }, loaded.dir);
  */
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
@@ -17,6 +18,7 @@ import { InputError } from "../src/core/errors.ts";
 import { isModulePath, MODULE_PATH } from "../src/core/fields.ts";
 import type { Agent, AgentContext, AgentFactory, AgentModule, AgentSpec } from "./agent.ts";
 import { COMMON_AGENT_FIELDS } from "./common.ts";
+import { decideTimeout, guardAgent } from "./custom-guard.ts";
 import { constantAgent } from "./constant.ts";
 import { llmAgent } from "./llm/module.ts";
 import { logitAgent } from "./logit.ts";
@@ -70,7 +72,20 @@ export type AgentEntry = BuiltInAgentSpec | CustomAgentSpec;
 // Built-in specs are parsed per session; a parsed copy per expanded spec object is enough.
 const parsedSpecs = new WeakMap<object, AgentSpec>();
 
-export async function createAgent(spec: AgentSpec, ctx: AgentContext, scenarioDir: string): Promise<Agent> {
+/** How custom modules are loaded: what is allowed, what is told. */
+export interface ModulePolicy {
+  /** A custom agent broke its contract (never settled, returned no decision): the run stops. */
+  readonly onFault?: (message: string) => void;
+  /** Told of each module file before it is imported, with the SHA-256 of its content. */
+  readonly onModule?: (file: string, sha256: string) => void;
+  /**
+   * Only these files, with this content, may be imported (a resume loads what the original run
+   * loaded and nothing else); absent: any module the scenario names.
+   */
+  readonly allowed?: Readonly<Record<string, string>>;
+}
+
+export async function createAgent(spec: AgentSpec, ctx: AgentContext, scenarioDir: string, policy: ModulePolicy = {}): Promise<Agent> {
   const builtIn = agentModule(spec.type);
   if (builtIn) {
     let parsed = parsedSpecs.get(spec);
@@ -88,16 +103,41 @@ export async function createAgent(spec: AgentSpec, ctx: AgentContext, scenarioDi
   if (!isModulePath(spec.type)) {
     throw new InputError(`agent ${spec.id}: unknown type '${spec.type}' (${AGENT_TYPE_MESSAGE})`);
   }
-  const factory = await loadFactory(spec, scenarioDir);
-  const agent: unknown = await factory(spec, ctx);
+  const timeout = decideTimeout(spec);
+  if (typeof timeout === "string") throw new InputError(timeout);
+  const { factory, file } = await loadFactory(spec, scenarioDir, policy);
+  let timer: NodeJS.Timeout | undefined;
+  const made = await Promise.race([
+    Promise.resolve().then(() => factory(spec, ctx)),
+    new Promise<"timeout">((done) => (timer = setTimeout(() => done("timeout"), timeout))),
+  ]).finally(() => clearTimeout(timer));
+  if (made === "timeout") throw new InputError(`agent ${spec.id}: the factory in ${file} did not settle within ${timeout} ms (decideTimeoutMs)`);
+  const agent: unknown = made;
   checkAgent(agent, spec);
-  return agent;
+  return guardAgent(agent, spec, file, timeout, { onFault: policy.onFault });
 }
 
+/** SHA-256 of a module file's content, as the manifest records it. */
+export function moduleHash(file: string): string {
+  let hash = hashes.get(file);
+  if (!hash) hashes.set(file, (hash = createHash("sha256").update(readFileSync(file)).digest("hex")));
+  return hash;
+}
+
+/** Hashed once per process: import() runs a file once too, so a later edit changes neither. */
+const hashes = new Map<string, string>();
+
 /** Module factories by absolute path: a population of 1,000 custom agents imports the file once. */
-async function loadFactory(spec: AgentSpec, scenarioDir: string): Promise<AgentFactory> {
+async function loadFactory(spec: AgentSpec, scenarioDir: string, policy: ModulePolicy): Promise<{ factory: AgentFactory; file: string }> {
   const file = resolve(scenarioDir, spec.type);
   if (!existsSync(file)) throw new InputError(`agent ${spec.id}: module not found: ${file}`);
+  const hash = moduleHash(file);
+  if (policy.allowed) {
+    const expected = Object.hasOwn(policy.allowed, file) ? policy.allowed[file] : undefined;
+    if (expected === undefined) throw new InputError(`agent ${spec.id}: module ${file} was not loaded by the original run (its manifest lists ${Object.keys(policy.allowed).join(", ") || "no modules"}); a resume loads only those`);
+    if (expected !== hash) throw new InputError(`agent ${spec.id}: module ${file} changed since the original run (sha256 ${hash.slice(0, 12)}…, the manifest has ${expected.slice(0, 12)}…); restore it, or start a new run`);
+  }
+  policy.onModule?.(file, hash);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -108,7 +148,7 @@ async function loadFactory(spec: AgentSpec, scenarioDir: string): Promise<AgentF
   if (typeof factory !== "function") {
     throw new InputError(`agent ${spec.id}: module ${file} exports no agent factory (export createAgent or a default function (spec, ctx) => Agent)`);
   }
-  return factory as AgentFactory;
+  return { factory: factory as AgentFactory, file };
 }
 
 function checkAgent(agent: unknown, spec: AgentSpec): asserts agent is Agent {

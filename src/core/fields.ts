@@ -12,7 +12,7 @@ import { CATEGORIES } from "./values.ts";
 export const Category = z.enum(CATEGORIES);
 export type Category = z.infer<typeof Category>;
 
-const CATEGORY_OR_ANGLE = "expected altruistic, prosocial, individualistic, competitive or an angle in degrees";
+export const CATEGORY_OR_ANGLE = "expected altruistic, prosocial, individualistic, competitive or an angle in degrees";
 const ANGLE_RANGE = "expected an angle in degrees from -180 to 180";
 
 /** A value target: a category name or an angle in degrees. */

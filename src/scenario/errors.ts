@@ -12,6 +12,8 @@
 import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
 import type { z } from "zod";
 import { InputError } from "../core/errors.ts";
+import { CATEGORY_OR_ANGLE } from "../core/fields.ts";
+import { CATEGORIES } from "../core/values.ts";
 import { GAME_TYPE_MESSAGE, gameSchemaFor } from "../games/registry.ts";
 import { AGENT_TYPE_MESSAGE, agentSchemaFor, Scenario } from "./schema.ts";
 
@@ -146,7 +148,7 @@ export function issuesToProblems(
         continue;
       }
     }
-    out.push(problemAt(locator, path, messageFor(issue, raw, path)));
+    out.push(problemAt(locator, path, messageFor(issue, raw, path) + suggestion(issue, valueAt(raw, path))));
   }
   return dedupe(out);
 }
@@ -156,6 +158,17 @@ function registeredAt(path: readonly PathKey[]): { schemaFor: (entry: unknown) =
   if (path.length === 2 && path[0] === "agents" && typeof path[1] === "number") return { schemaFor: agentSchemaFor, message: AGENT_TYPE_MESSAGE };
   if (path.length === 1 && path[0] === "game") return { schemaFor: gameSchemaFor, message: GAME_TYPE_MESSAGE };
   return null;
+}
+
+/** " (did you mean 'altruistic'?)" for a misspelt or miscapitalised name, else "". */
+function suggestion(issue: z.core.$ZodIssue, value: unknown): string {
+  if (typeof value !== "string") return "";
+  let candidates: string[] = [];
+  if (issue.code === "invalid_value") candidates = issue.values.map(String);
+  else if (issue.code === "invalid_union" && issue.message === CATEGORY_OR_ANGLE) candidates = [...CATEGORIES];
+  else if (issue.code === "invalid_union" && "options" in issue) candidates = ((issue as { options?: unknown[] }).options ?? []).map(String);
+  const guess = closest(value, candidates);
+  return guess ? ` (did you mean '${guess}'?)` : "";
 }
 
 function messageFor(issue: z.core.$ZodIssue, raw: unknown, path: readonly PathKey[]): string {
@@ -228,7 +241,11 @@ export function closest(word: string, candidates: readonly string[]): string | n
     const d = editDistance(word.toLowerCase(), c.toLowerCase());
     if (d < bestD) [best, bestD] = [c, d];
   }
-  return bestD > 0 && bestD <= (word.length <= 4 ? 1 : 2) ? best : null;
+  // A prefix counts as close ("altruist" → "altruistic"); a different case alone too ("Competitive").
+  if (best === null || best === word) return null;
+  if (bestD <= (word.length <= 4 ? 1 : 2)) return best;
+  const prefix = candidates.filter((c) => word.length >= 4 && c.toLowerCase().startsWith(word.toLowerCase()));
+  return prefix.length === 1 ? prefix[0] : null;
 }
 
 function editDistance(a: string, b: string): number {

@@ -6,7 +6,7 @@
  * @example
  * const { scenario, dir } = await loadScenario("scenarios/demo.yaml");
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
@@ -20,7 +20,8 @@ import { modelRefProblem } from "../models/model-ref.ts";
 import { issuesToProblems, problemAt, ScenarioError, yamlLocator, type Locator, type Problem } from "./errors.ts";
 import { expandAgentsWithSource } from "./expand.ts";
 import { jsonSyntaxError, lineColumn } from "../json-syntax.ts";
-import { agentSchemaFor, Scenario } from "./schema.ts";
+import { LIMITS, limitProblems } from "./limits.ts";
+import { AgentEntry, agentSchemaFor, Scenario } from "./schema.ts";
 import { expandSweep, isScenarioPath, type SweepCell } from "./sweep.ts";
 import { ROUND_ROBIN_MAX_GROUP } from "../environment/schedule.ts";
 
@@ -35,10 +36,32 @@ export interface LoadedScenario {
   dir: string;
 }
 
+/**
+ * Checks beyond the scenario layer's own (e.g. an llm agent's template names, which the agents
+ * layer knows): they see the raw input and report in the same pass as everything else.
+ */
+export type ExtraCheck = (raw: Record<string, unknown>, locator: Locator) => Problem[];
+
+export interface LoadOptions {
+  readonly checks?: readonly ExtraCheck[];
+}
+
 /** Reads and validates a scenario file; throws ScenarioError listing every problem. */
-export async function loadScenario(path: string): Promise<LoadedScenario> {
+export async function loadScenario(path: string, options: LoadOptions = {}): Promise<LoadedScenario> {
   const abs = resolve(path);
   let text: string;
+  // A FIFO or a device would hang the read (or never end); a huge file would take long to say no.
+  let size = 0;
+  try {
+    const st = statSync(abs);
+    if (st.isDirectory()) throw new InputError(`${path}: a directory, not a scenario file`);
+    if (!st.isFile()) throw new InputError(`${path}: ${st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : "a device"}, not a scenario file (expected a regular YAML or JSON file)`);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    // ENOENT and the like: reported by the read below.
+  }
+  if (size > LIMITS.fileBytes) throw new InputError(`${path}: ${size} bytes; a scenario file holds at most ${LIMITS.fileBytes} bytes`);
   try {
     text = await readFile(abs, "utf8");
   } catch (err) {
@@ -46,7 +69,7 @@ export async function loadScenario(path: string): Promise<LoadedScenario> {
     throw new InputError(code === "ENOENT" ? `scenario file not found: ${path}` : `cannot read scenario ${path}: ${(err as Error).message}`);
   }
   await preloadGameModule(text, abs);
-  return { ...parseScenarioFile(text, abs), path: abs, dir: dirname(abs) };
+  return { ...parseScenarioFile(text, abs, options), path: abs, dir: dirname(abs) };
 }
 
 /**
@@ -85,8 +108,8 @@ export interface ScenarioCell extends Omit<SweepCell, "raw"> {
 }
 
 /** Validates scenario text; throws ScenarioError listing every problem. */
-export function parseScenarioText(text: string, fileName: string): Scenario {
-  return parseScenarioFile(text, fileName).scenario;
+export function parseScenarioText(text: string, fileName: string, options: LoadOptions = {}): Scenario {
+  return parseScenarioFile(text, fileName, options).scenario;
 }
 
 /**
@@ -94,7 +117,7 @@ export function parseScenarioText(text: string, fileName: string): Scenario {
  * cell). `fileName` names the file in messages (its base name) and anchors relative
  * custom-agent module paths (its directory).
  */
-export function parseScenarioFile(text: string, fileName: string): { scenario: Scenario; cells: ScenarioCell[] | null } {
+export function parseScenarioFile(text: string, fileName: string, options: LoadOptions = {}): { scenario: Scenario; cells: ScenarioCell[] | null } {
   const shown = basename(fileName);
   // Said plainly: YAML would read either as a scalar and report "expected a mapping".
   const whole = (message: string) => new ScenarioError(shown, [{ path: "", line: null, column: null, message }]);
@@ -131,13 +154,27 @@ export function parseScenarioFile(text: string, fileName: string): { scenario: S
   const record = raw as Record<string, unknown>;
   const base = record.sweep !== undefined ? { ...record, sweep: {} } : record;
   const parsed = Scenario.safeParse(base);
+  const schemaProblems = parsed.success ? [] : issuesToProblems(parsed.error.issues, base, locator);
+  // Beyond the limits nothing is built (a plan that size would hang or exhaust memory): the
+  // limit, and what the schema says, is all there is to report.
+  const limits = limitProblems(base, locator);
+  if (limits.length > 0) throw new ScenarioError(shown, byLine(dedupeProblems([...schemaProblems, ...limits])));
+  const extra = (options.checks ?? []).flatMap((check) => check(base, locator));
   // A swept game field applies to the game as written, or to the default game when none is.
   const sweep = expandSweep(parsed.success && record.game === undefined ? { ...record, game: parsed.data.game } : record, agentKnowsField);
   const sweepProblems = sweep.problems.map((p) => problemAt(locator, p.path, p.message));
-  if (!parsed.success) throw new ScenarioError(shown, byLine([...sweepProblems, ...issuesToProblems(parsed.error.issues, base, locator)]));
+  if (!parsed.success) {
+    // Every problem in one pass: the relations between fields are checked on what the schema
+    // accepted, field by field, even when other fields are wrong.
+    const { scenario, invalid } = lenientScenario(base);
+    const semantic = semanticProblems(scenario, dir, locator, invalid).filter(
+      (p) => !schemaProblems.some((q) => p.path === q.path || p.path.startsWith(`${q.path}.`) || p.path.startsWith(`${q.path}[`)),
+    );
+    throw new ScenarioError(shown, byLine(dedupeProblems([...sweepProblems, ...schemaProblems, ...semantic, ...extra])));
+  }
   const moduleProblems = gameModuleProblems(parsed.data, record.game, dir, locator);
-  if (moduleProblems.length > 0) throw new ScenarioError(shown, byLine([...sweepProblems, ...moduleProblems]));
-  const problems = [...sweepProblems, ...semanticProblems(parsed.data, dir, locator)];
+  if (moduleProblems.length > 0) throw new ScenarioError(shown, byLine([...sweepProblems, ...moduleProblems, ...extra]));
+  const problems = dedupeProblems([...sweepProblems, ...semanticProblems(parsed.data, dir, locator), ...extra]);
   if (problems.length > 0 || !sweep.cells) {
     if (problems.length > 0) throw new ScenarioError(shown, byLine(problems));
     return { scenario: parsed.data, cells: null };
@@ -147,17 +184,20 @@ export function parseScenarioFile(text: string, fileName: string): { scenario: S
   const cells: ScenarioCell[] = [];
   const grouped = new Map<string, { problem: Problem; cells: string[] }>();
   for (const cell of sweep.cells) {
-    const checked = Scenario.safeParse(cell.raw);
-    const found = checked.success
-      ? [...gameModuleProblems(checked.data, (cell.raw as { game?: unknown }).game, dir, locator), ...semanticProblems(checked.data, dir, locator)]
-      : issuesToProblems(checked.error.issues, cell.raw, locator);
+    const cellLimits = limitProblems(cell.raw, locator);
+    const checked = cellLimits.length > 0 ? null : Scenario.safeParse(cell.raw);
+    const found = !checked
+      ? cellLimits
+      : checked.success
+        ? [...gameModuleProblems(checked.data, (cell.raw as { game?: unknown }).game, dir, locator), ...semanticProblems(checked.data, dir, locator)]
+        : issuesToProblems(checked.error.issues, cell.raw, locator);
     for (const p of found) {
       const placed = relocate(p, cell, sweep.cells, locator);
       const key = `${placed.line}:${placed.column}:${placed.path}:${placed.message}`;
       const group = grouped.get(key) ?? grouped.set(key, { problem: placed, cells: [] }).get(key)!;
       group.cells.push(cell.label ? `${cell.id} (${cell.label})` : cell.id);
     }
-    if (checked.success) {
+    if (checked?.success) {
       const { raw: _raw, ...rest } = cell;
       cells.push({ ...rest, scenario: checked.data });
     }
@@ -197,13 +237,67 @@ function uniqueIndex(values: readonly unknown[], value: unknown): number {
   return Math.max(0, distinct.indexOf(JSON.stringify(value)));
 }
 
+/** The same problem from two checks is said once. */
+function dedupeProblems(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * What the schema accepts of an invalid scenario, field by field: a wrong field takes its
+ * default, a wrong agent entry keeps only its id (for the duplicate check). `invalid` names the
+ * top-level fields that were wrong, so checks that depend on them are skipped.
+ */
+function lenientScenario(raw: Record<string, unknown>): { scenario: Scenario; invalid: Set<string> } {
+  const invalid = new Set<string>();
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(Scenario.shape)) {
+    if (key === "agents") continue;
+    const r = (schema as { safeParse(v: unknown): { success: boolean; data?: unknown } }).safeParse(raw[key]);
+    if (r.success) out[key] = r.data;
+    else {
+      invalid.add(key);
+      const fallback = (schema as { safeParse(v: unknown): { success: boolean; data?: unknown } }).safeParse(undefined);
+      out[key] = fallback.success ? fallback.data : key === "name" ? "scenario" : undefined;
+    }
+  }
+  const agents = Array.isArray(raw.agents) ? raw.agents : [];
+  out.agents = agents.map((entry) => {
+    const r = AgentEntry.safeParse(entry);
+    if (r.success) return r.data;
+    const e = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
+    const count = typeof e.count === "number" && Number.isInteger(e.count) && e.count > 0 ? e.count : 1;
+    // What the later checks read (model reference, module path, option), when of the right type.
+    return {
+      id: typeof e.id === "string" ? e.id : "",
+      type: typeof e.type === "string" ? e.type : INVALID_ENTRY,
+      value: 0,
+      count,
+      condition: null,
+      ...(typeof e.model === "string" ? { model: e.model } : e.type === "llm" ? { model: "openai:gpt-4o-mini" } : {}),
+      ...(typeof e.option === "number" ? { option: e.option } : e.type === "constant" ? { option: 1 } : {}),
+    };
+  });
+  if (!Array.isArray(raw.agents)) invalid.add("agents");
+  return { scenario: out as unknown as Scenario, invalid };
+}
+
+/** Marks an agent entry the schema refused (its problems are reported already). */
+const INVALID_ENTRY = "\u0000invalid";
+
 /** What the schema cannot see: relations between fields, and files the scenario names. */
-export function semanticProblems(scenario: Scenario, dir: string, locator: Locator | null): Problem[] {
+export function semanticProblems(scenario: Scenario, dir: string, locator: Locator | null, invalid: ReadonlySet<string> = new Set()): Problem[] {
   const problems: Problem[] = [];
   const agents = expandAgentsWithSource(scenario);
 
   const firstEntry = new Map<string, number>();
   for (const { spec, entry } of agents) {
+    if (spec.id === "" || /^-\d+$/.test(spec.id)) continue;
     const seen = firstEntry.get(spec.id);
     if (seen === undefined) firstEntry.set(spec.id, entry);
     else problems.push(problemAt(locator, ["agents", entry, "id"], `duplicate agent id '${spec.id}' (also from agents[${seen}])`));
@@ -211,13 +305,15 @@ export function semanticProblems(scenario: Scenario, dir: string, locator: Locat
 
   let game: Game | null = null;
   try {
-    game = createGame(scenario.game, dir);
+    if (!invalid.has("game")) game = createGame(scenario.game, dir);
   } catch (err) {
     problems.push(problemAt(locator, ["game"], err instanceof Error ? err.message : String(err)));
   }
   const k = game?.groupSize ?? 2;
 
-  if (scenario.pairing === "fixed") {
+  if (invalid.has("pairing") || invalid.has("pairs") || invalid.has("groups")) {
+    // reported by the schema; relations between them are checked once they are right
+  } else if (scenario.pairing === "fixed") {
     if (scenario.groups.length > 0) {
       if (scenario.pairs.length > 0) problems.push(problemAt(locator, ["pairs"], "list either groups or pairs, not both"));
       scenario.groups.forEach((g, i) => {
@@ -250,7 +346,7 @@ export function semanticProblems(scenario: Scenario, dir: string, locator: Locat
     if (scenario.pairs.length > 0) problems.push(problemAt(locator, ["pairs"], `pairs are only used with pairing: fixed (pairing is ${scenario.pairing})`));
     if (scenario.groups.length > 0) problems.push(problemAt(locator, ["groups"], `groups are only used with pairing: fixed (pairing is ${scenario.pairing})`));
   }
-  if ((scenario.pairing === "round-robin" || scenario.pairing === "random") && agents.length < 2) {
+  if ((scenario.pairing === "round-robin" || scenario.pairing === "random") && agents.length < 2 && !invalid.has("agents")) {
     problems.push(problemAt(locator, ["pairing"], `${scenario.pairing} pairing needs at least 2 agents, got ${agents.length}`));
   } else if (scenario.pairing === "round-robin" && k > ROUND_ROBIN_MAX_GROUP) {
     problems.push(problemAt(locator, ["pairing"], `round-robin would play every group of ${k}, too many for groups larger than ${ROUND_ROBIN_MAX_GROUP}; use pairing: random (new random groups each trial) or fixed with groups`));
@@ -266,10 +362,17 @@ export function semanticProblems(scenario: Scenario, dir: string, locator: Locat
   // Positions 1…n exist on every move of a two-person item game; other games' moves vary with play.
   const fewestOptions = game && game.items.length > 0 ? Math.min(...game.items.map((item) => item.options.length)) : Infinity;
   const endpoints = Object.keys(scenario.endpoints);
-  const check = { fewestOptions, endpoints, modelProblem: (ref: string) => modelRefProblem(ref, endpoints) };
+  const check = { fewestOptions, endpoints, modelProblem: (ref: string) => (invalid.has("endpoints") ? null : modelRefProblem(ref, endpoints)) };
   scenario.agents.forEach((entry, i) => {
     const mod = agentModule(String(entry.type));
-    for (const [path, message] of mod?.check?.(entry as never, check) ?? []) problems.push(problemAt(locator, ["agents", i, ...path], message));
+    let found: readonly (readonly [readonly (string | number)[], string])[] = [];
+    try {
+      found = mod?.check?.(entry as never, check) ?? [];
+    } catch (err) {
+      // An entry the schema refused (checked leniently) may lack what a check reads; its problems are said already.
+      if (invalid.size === 0) throw err;
+    }
+    for (const [path, message] of found) problems.push(problemAt(locator, ["agents", i, ...path], message));
     const type = String(entry.type);
     if (type.startsWith(".") || isAbsolute(type)) {
       const file = resolve(dir, type);

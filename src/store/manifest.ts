@@ -55,10 +55,17 @@ export const Manifest = z.object({
   plannedDecisions: z.number().int().nonnegative(),
   plannedSessions: z.number().int().nonnegative(),
   segments: z.array(Segment),
+  /**
+   * Custom module files the run loaded, with the SHA-256 of their content: a resume loads these
+   * and nothing else (a manifest from before this field lists none).
+   */
+  modules: z.record(z.string(), z.string()).default({}),
 });
 export type Manifest = z.infer<typeof Manifest>;
+/** What a writer gives (fields with defaults may be left out). */
+export type ManifestInput = z.input<typeof Manifest>;
 
-export function writeManifest(dir: string, manifest: Manifest): void {
+export function writeManifest(dir: string, manifest: ManifestInput): void {
   const path = manifestPath(dir);
   const data = Buffer.from(JSON.stringify(manifest, null, 2) + "\n", "utf8");
   // O_EXCL on a name of our own: never follows a planted symlink, never shares a temp file.

@@ -10,10 +10,10 @@
  * // hvae run --resume runs/demo-20250101T120000Z-3fa9c2 --max-cost 5
  */
 import { mkdirSync, rmSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { Subject } from "rxjs";
 import type { AgentContext, AgentSpec } from "../../../agents/agent.ts";
-import { createAgent } from "../../../agents/registry.ts";
+import { createAgent, type ModulePolicy } from "../../../agents/registry.ts";
 import type { RunAccumulator } from "../../../analysis/operators.ts";
 import { planRun, runEnvironment, type ResumeFilter } from "../../environment/environment.ts";
 import type { HvaeEvent, RunStatus } from "../../core/events.ts";
@@ -22,6 +22,7 @@ import { createRng } from "../../core/random.ts";
 import { expandAgents } from "../../scenario/expand.ts";
 import { loadGame } from "../../games/registry.ts";
 import { loadScenario } from "../../scenario/load.ts";
+import { SCENARIO_CHECKS } from "../scenario-checks.ts";
 import { Scenario } from "../../scenario/schema.ts";
 import { openJsonlWriter, type JsonlWriter } from "../../store/jsonl-writer.ts";
 import { collectVersions, writeManifest, type Manifest } from "../../store/manifest.ts";
@@ -71,25 +72,29 @@ export async function run(argv: string[]): Promise<number> {
 
 async function newRun(flags: Flags, positionals: string[], argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new InputError(`expected one scenario file\nusage: ${USAGE}`);
-  const loaded = await loadScenario(positionals[0]);
+  const loaded = await loadScenario(positionals[0], { checks: SCENARIO_CHECKS });
   if (loaded.cells) {
     const { runExperiment } = await import("./run-experiment.ts");
     return runExperiment(loaded, loaded.cells, flags, argv);
   }
   const scenario = withOverrides(loaded.scenario, flags);
   const specs = expandAgents(scenario);
-  const plan = planRun(scenario, specs.map((s) => s.id));
+  // Only the numbers: the session list is the environment's to build (kept here, it would be a
+  // second copy alive for the whole run).
+  const plan = planSize(scenario, specs);
   const transcripts = transcriptRelay();
   const gateway = await openGateway(scenario, specs, flags, transcripts);
   try {
-    await preflight(specs, scenario, loaded.dir, gateway);
+    const modules: Record<string, string> = {};
+    await preflight(specs, scenario, loaded.dir, gateway, { onModule: (file, hash) => void (modules[file] = hash) });
+    announceModules(modules, loaded.dir);
     const started = new Date();
     const { runId, dir } = createRunDir(resolve(flags.out ?? "runs"), scenario.name, scenario, started);
     const lock = lockRunDir(dir, "hvae run");
     let manifest: Manifest;
     try {
       // The manifest comes first: a directory without one is not a run and cannot be resumed.
-      manifest = startManifest({ runId, dir, scenario, path: loaded.path, scenarioDir: loaded.dir, argv, started, plan });
+      manifest = startManifest({ runId, dir, scenario, path: loaded.path, scenarioDir: loaded.dir, argv, started, plan, modules });
     } catch (err) {
       lock.release();
       rmSync(dir, { recursive: true, force: true });
@@ -97,7 +102,7 @@ async function newRun(flags: Flags, positionals: string[], argv: string[]): Prom
       throw err;
     }
     try {
-      return await execute({ scenario, specs, dir, runId, manifest, gateway, transcripts, flags, resume: null, recorded: 0, total: plan.plannedDecisions });
+      return await execute({ scenario, specs, dir, runId, manifest, gateway, transcripts, flags, resume: null, recorded: 0, total: plan.plannedDecisions, modules: {} });
     } finally {
       lock.release();
     }
@@ -146,7 +151,8 @@ async function resumeLocked(dir: string, flags: Flags, argv: string[]): Promise<
   const transcripts = transcriptRelay();
   const gateway = await openGateway(prepared.scenario, prepared.specs, flags, transcripts);
   try {
-    await preflight(prepared.specs, prepared.scenario, prepared.scenarioDir, gateway);
+    // Only the modules the original run loaded, with the content they had.
+    await preflight(prepared.specs, prepared.scenario, prepared.scenarioDir, gateway, prepared.modules);
     return await execute({ ...prepared.start(argv, (line) => process.stderr.write(`hvae: ${line}\n`)), gateway, transcripts, flags });
   } finally {
     await gateway?.close();
@@ -161,6 +167,8 @@ export type PreparedResume =
       readonly scenario: Scenario;
       readonly specs: AgentSpec[];
       readonly scenarioDir: string;
+      /** What the resume may load: the original run's modules, unchanged. */
+      readonly modules: ModulePolicy;
       /** Opens the new segment in the manifest and says where the run stands. */
       start(argv: string[], say: (line: string) => void): Omit<Execution, "gateway" | "flags" | "transcripts">;
     };
@@ -182,7 +190,8 @@ export async function prepareResume(dir: string, flags: Pick<Flags, "max-concurr
   const specs = expandAgents(scenario);
   // A game module is imported (and compiled for this spec) before anything plans with it.
   await loadGame(scenario.game, state.manifest.scenarioDir);
-  const plan = planRun(scenario, specs.map((s) => s.id));
+  const plan = planSize(scenario, specs);
+  const modules: ModulePolicy = { allowed: state.manifest.modules };
   if (state.lastStatus === "completed" && state.filter.completedSessions.size === plan.sessions.length) {
     return { complete: true, runId: state.runId };
   }
@@ -191,6 +200,7 @@ export async function prepareResume(dir: string, flags: Pick<Flags, "max-concurr
     scenario,
     specs,
     scenarioDir: state.manifest.scenarioDir,
+    modules,
     start(argv, say) {
       const now = new Date().toISOString();
       const manifest: Manifest = {
@@ -211,6 +221,7 @@ export async function prepareResume(dir: string, flags: Pick<Flags, "max-concurr
         recorded: state.recorded,
         total: plan.plannedDecisions,
         scenarioDir: state.manifest.scenarioDir,
+        modules,
       };
     },
   };
@@ -230,7 +241,9 @@ export function startManifest(o: {
   scenarioDir: string;
   argv: string[];
   started: Date;
-  plan: { plannedDecisions: number; sessions: readonly unknown[] };
+  plan: { plannedDecisions: number; sessions: { readonly length: number } };
+  /** Custom module files loaded by the preflight, with their SHA-256. */
+  modules?: Record<string, string>;
 }): Manifest {
   const at = o.started.toISOString();
   const manifest: Manifest = {
@@ -247,6 +260,7 @@ export function startManifest(o: {
     plannedDecisions: o.plan.plannedDecisions,
     plannedSessions: o.plan.sessions.length,
     segments: [{ startedAt: at, endedAt: null, status: "running", argv: o.argv }],
+    modules: o.modules ?? {},
   };
   writeManifest(o.dir, manifest);
   return manifest;
@@ -275,6 +289,8 @@ export interface Execution {
   recorded: number;
   total: number;
   scenarioDir?: string;
+  /** What custom modules may be loaded (a resume: only the original run's); default any. */
+  modules?: ModulePolicy;
   /** Set when the run is a cell of an experiment. */
   cell?: CellContext;
 }
@@ -282,7 +298,7 @@ export interface Execution {
 /** Plays a run into its directory; returns the exit code of its final status. */
 export async function execute(x: Execution): Promise<number> {
   const scenarioDir = x.scenarioDir ?? x.manifest.scenarioDir;
-  const io: IoState = { failure: null };
+  const io: IoState = { failure: null, agentFault: null };
   const writer = openJsonlWriter(eventsPath(x.dir), { onError: (err) => (io.failure ??= err) });
   // Only runs that call models have transcripts; their absence tells the viewer why panes are empty.
   const store = x.gateway ? openTranscriptStore(x.dir, { resume: x.resume !== null }) : null;
@@ -386,10 +402,10 @@ async function playRun(
         runId: x.runId,
         scenario: x.scenario,
         agents: x.specs,
-        createAgent: (spec, ctx) => createAgent(spec, ctx, scenarioDir),
+        createAgent: (spec, ctx) => createAgent(spec, ctx, scenarioDir, { ...x.modules, onFault: (m) => void (io.agentFault ??= m) }),
         gateway: x.gateway,
         resume: x.resume,
-        shouldStop: () => (io.failure ? "failed" : shouldStop()),
+        shouldStop: () => (io.failure || io.agentFault ? "failed" : shouldStop()),
       }).subscribe({
         next(ev) {
           writer.write(ev);
@@ -415,12 +431,21 @@ async function playRun(
     const failure = io.failure as IoError;
     throw new IoError(`${failure.message}\nhvae: free some space (or fix the cause), then continue with: hvae run --resume ${x.dir}`, failure.code);
   }
+  if (io.agentFault) {
+    // The module's fault, not the data's: nothing was recorded for the sessions it stopped.
+    throw new InputError(
+      `${io.agentFault}\nhvae: ${message ?? "failed"} in ${x.dir}\n` +
+        `hvae: fix the module, then start a new run (a resume loads a module only with the content the original run loaded)`,
+    );
+  }
   return { status, message };
 }
 
 /** The first I/O failure of a run's writers (a full disk): the run stops and says where. */
 interface IoState {
   failure: IoError | null;
+  /** A custom agent broke its contract (see agents/custom-guard.ts): the run stops, exit 2. */
+  agentFault: string | null;
 }
 
 /** Only scenarios with llm agents load the gateway (and with it LangChain and SQLite). */
@@ -460,7 +485,7 @@ export function transcriptRelay(): TranscriptRelay {
 }
 
 /** Builds one agent of each kind before anything is written, so a bad module or model fails fast (exit 2). */
-export async function preflight(specs: AgentSpec[], scenario: Scenario, dir: string, gateway: ModelGateway | null): Promise<void> {
+export async function preflight(specs: AgentSpec[], scenario: Scenario, dir: string, gateway: ModelGateway | null, policy: ModulePolicy = {}): Promise<void> {
   const seen = new Set<string>();
   for (const spec of specs) {
     const kind = `${spec.type}\u0000${typeof spec.model === "string" ? spec.model : ""}`;
@@ -471,8 +496,30 @@ export async function preflight(specs: AgentSpec[], scenario: Scenario, dir: str
       gateway: gateway ?? undefined,
       scenario: { name: scenario.name, feedback: scenario.feedback, pairing: scenario.pairing },
     };
-    await createAgent(spec, ctx, dir);
+    await createAgent(spec, ctx, dir, policy);
   }
+}
+
+/**
+ * A scenario naming module paths runs that code. Modules inside the scenario's own folder are
+ * part of it, like a test file's helpers; code from elsewhere is said before it runs.
+ */
+function announceModules(modules: Record<string, string>, scenarioDir: string): void {
+  const outside = Object.entries(modules).filter(([file]) => {
+    const rel = relative(scenarioDir, file);
+    return rel.startsWith("..") || isAbsolute(rel);
+  });
+  if (outside.length === 0) return;
+  process.stderr.write(
+    `hvae: this scenario runs code from outside its folder (${scenarioDir}):\n` +
+      outside.map(([file, hash]) => `hvae:   ${file} (sha256 ${hash.slice(0, 12)}…)\n`).join(""),
+  );
+}
+
+/** Planned sessions and decisions from the engine's own plan; the session list itself is dropped. */
+function planSize(scenario: Scenario, specs: AgentSpec[]): { plannedDecisions: number; sessions: { readonly length: number } } {
+  const plan = planRun(scenario, specs.map((s) => s.id));
+  return { plannedDecisions: plan.plannedDecisions, sessions: { length: plan.sessions.length } };
 }
 
 /**

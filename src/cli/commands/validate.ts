@@ -9,6 +9,8 @@
 import { parseFlags } from "../args.ts";
 import { InputError } from "../../core/errors.ts";
 import { loadScenario } from "../../scenario/load.ts";
+import { estimatePlan } from "../../scenario/limits.ts";
+import { SCENARIO_CHECKS } from "../scenario-checks.ts";
 import { expandAgents } from "../../scenario/expand.ts";
 import { planRun } from "../../environment/environment.ts";
 
@@ -21,9 +23,13 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new InputError(`expected one scenario file\nusage: ${USAGE}`);
-  const { scenario, cells } = await loadScenario(positionals[0]);
+  const { scenario, cells } = await loadScenario(positionals[0], { checks: SCENARIO_CHECKS });
   // The engine's own plan, so the count is what `hvae run` will request.
-  const planned = (s: typeof scenario) => planRun(s, expandAgents(s).map((a) => a.id)).plannedDecisions;
+  // A very large plan is counted by arithmetic instead, so validate answers at once whatever the size.
+  const planned = (s: typeof scenario) => {
+    const estimate = estimatePlan(s);
+    return estimate && estimate.sessions > 1_000_000 ? estimate.decisions : planRun(s, expandAgents(s).map((a) => a.id)).plannedDecisions;
+  };
   const agents = expandAgents(scenario).length;
   if (cells) {
     const decisions = cells.reduce((n, c) => n + planned(c.scenario), 0);
