@@ -96,7 +96,7 @@ describe("files that are not files", () => {
     const resume = await hvae(["run", "--resume", done.last], { timeoutMs: 10_000 });
     expect(resume.code).toBe(2);
     expect(resume.stderr).toMatch(/events\.jsonl: a FIFO, not an event log/);
-  });
+  }, 90_000);
 
   it("report refuses a planted report symlink instead of writing through it", async () => {
     const file = write("tiny2.yaml", one(utility, "trials: 1\n"));
@@ -108,7 +108,7 @@ describe("files that are not files", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/report is a symbolic link; hvae does not write through links in a run directory/);
     expect(existsSync(join(outside, "report.html"))).toBe(false);
-  });
+  }, 90_000);
 });
 
 describe("validate reports every problem in one pass, with suggestions", () => {
@@ -167,7 +167,7 @@ describe("custom agent modules", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`hvae: agent m: decide() in ${join(dir, "modules/nothing.ts")} returned null`);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
-  });
+  }, 60_000);
 
   it("modules from outside the scenario's folder are announced; the manifest holds their hashes; resume refuses a changed or smuggled module", async () => {
     const path = write("inner/outside.yaml", scenario("../modules/fair.ts").replace("trials: 3", "trials: 400"));
