@@ -9,7 +9,7 @@
  */
 import { PRIMARY_ITEMS } from "../src/core/instrument.ts";
 import { categorize } from "./svo.ts";
-import { ANGLE_RANGE, idealSet, targetCategory, targetKey, type ValueTarget } from "./value-target.ts";
+import { ANGLE_RANGE, idealCategories, idealSet, targetKey, type ValueTarget } from "./value-target.ts";
 
 /**
  * Distance in degrees from an angle to an interval (0 inside).
@@ -116,11 +116,12 @@ export function chanceCorrected(vr: number, chance: number): number {
 }
 
 /**
- * Whether an angle falls in the target's category (the per-trajectory term of category accuracy).
+ * Whether an angle falls in a category of the target's ideal set (the per-trajectory term of
+ * category accuracy; see idealCategories: a perfect maximiser of 60° scores prosocial, a hit).
  *
  * @example
- * inTargetCategory(37.48, 30); // true (30° is prosocial)
+ * inTargetCategory(37.48, 30); // true (30°'s ideal set [36.1, 37.1] is prosocial)
  */
 export function inTargetCategory(angle: number, target: ValueTarget): boolean {
-  return categorize(angle) === targetCategory(target);
+  return idealCategories(target).includes(categorize(angle));
 }

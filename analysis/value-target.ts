@@ -110,6 +110,23 @@ export function targetCategory(target: ValueTarget): Category {
 }
 
 /**
+ * The categories a perfect maximiser of the target can land in: the categories of its ideal
+ * set's ends and every category between them. Category accuracy scores against these, not the
+ * category of φ itself, because a numeric φ's ideal set can lie in another category (60° reaches
+ * [52.9, 53.9], prosocial, though 60° is an altruistic angle). A category target gives itself.
+ *
+ * @example
+ * idealCategories(60);  // ["prosocial"]
+ * idealCategories(22);  // ["prosocial", "individualistic"]
+ */
+export function idealCategories(target: ValueTarget): Category[] {
+  const [lo, hi] = idealSet(target);
+  const from = CATEGORIES.indexOf(categorize(hi));
+  const to = CATEGORIES.indexOf(categorize(lo));
+  return CATEGORIES.slice(from, to + 1);
+}
+
+/**
  * A display label: the category name, or the angle with a degree sign.
  *
  * @example

@@ -35,6 +35,22 @@ describe("analysis operators", () => {
     expect(summary.run.method).toBe("slider");
   });
 
+  it("perfect maximisers of 60° and −15° score category accuracy 1 (the ideal set's category, not φ's)", async () => {
+    const events = fabricateRun({
+      agents: [60, -15, 22].map((v, i) => ({ id: `m${i}`, type: "utility" as const, value: v })),
+      trials: 4,
+      pairing: "round-robin",
+    });
+    const { summary } = await run(events);
+    for (const a of [...summary.agents, ...summary.groups]) {
+      expect(a.vr).toBe(1);
+      expect(a.categoryAccuracy).toBe(1);
+    }
+    // 60° is an altruistic angle, but its maximiser's ideal set [52.9, 53.9] is prosocial.
+    expect(summary.agents[0].category).toBe("prosocial");
+    expect(summary.agents[1].category).toBe("individualistic");
+  });
+
   it("random agents score VR near the chance baseline, VR_cc interval covering 0", async () => {
     const events = fabricateRun({
       agents: [

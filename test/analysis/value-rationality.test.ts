@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ARCHETYPE_PATTERNS, CATEGORIES, angleFromPayoffs, primaryPayoffs, scoreResponse } from "../../analysis/svo.ts";
-import { ANGLE_RANGE, idealSet, targetCategory, targetLabel } from "../../analysis/value-target.ts";
+import { ANGLE_RANGE, idealCategories, idealSet, targetCategory, targetLabel } from "../../analysis/value-target.ts";
 import {
   allPatternAngles,
   chanceBaseline,
@@ -125,6 +125,16 @@ describe("value rationality", () => {
     expect(inTargetCategory(22.45, "prosocial")).toBe(false);
     expect(inTargetCategory(37.48, 30)).toBe(true);
     expect(inTargetCategory(7.8, 30)).toBe(false);
+    // Numeric targets score against their ideal set's categories, not φ's own category.
+    expect(idealCategories(60)).toEqual(["prosocial"]);
+    expect(idealCategories(-15)).toEqual(["individualistic"]);
+    expect(idealCategories(22)).toEqual(["prosocial", "individualistic"]);
+    for (const c of CATEGORIES) expect(idealCategories(c)).toEqual([c]);
+    expect(inTargetCategory(53, 60)).toBe(true);
+    expect(inTargetCategory(58, 60)).toBe(false);
+    expect(inTargetCategory(-8, -15)).toBe(true);
+    expect(inTargetCategory(-13, -15)).toBe(false);
+    expect(inTargetCategory(10, 22)).toBe(true);
   });
 });
 
