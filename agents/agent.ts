@@ -148,7 +148,13 @@ export interface Observation {
 
 /** An option index into `obs.item.options` (presented order), or an invalid answer. */
 export type Decision =
-  | { readonly kind: "choice"; readonly index: number; readonly reason?: string | null }
+  | {
+      readonly kind: "choice";
+      readonly index: number;
+      readonly reason?: string | null;
+      /** The probability of each option in presented order (models that expose it), else null/absent. */
+      readonly probabilities?: readonly number[] | null;
+    }
   | { readonly kind: "invalid"; readonly raw: string; readonly reason: string };
 
 export interface Agent {

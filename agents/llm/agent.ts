@@ -39,6 +39,9 @@ import {
 /** Calls per trajectory stay far below this, so sample indices of different trajectories never meet. */
 const CALLS_PER_TRAJECTORY = 1000;
 
+/** Option probabilities are part of a choice only when the model gave them. */
+const withProbabilities = (p: number[] | null) => (p ? { probabilities: p } : {});
+
 function isGateway(x: unknown): x is ModelGateway {
   return typeof x === "object" && x !== null && typeof (x as ModelGateway).chat === "function";
 }
@@ -82,11 +85,15 @@ export const createLlmAgent: AgentFactory = (rawSpec, ctx) => {
     value: spec.value,
     describe: spec.prompts.describe,
     goal: spec.prompts.goal,
-    // Also resolves the model now, so an unknown endpoint or a missing key fails at start, not mid-run.
-    structured: spec.structuredOutput && (gateway.supportsStructuredOutput?.(spec.model) ?? true),
+    // Asked per decision: an endpoint with structuredOutput: auto may fall back to text answers mid-run.
+    get structured() {
+      return spec.structuredOutput && (gateway.supportsStructuredOutput?.(spec.model) ?? true);
+    },
     paired: ctx.scenario.pairing !== "none",
     feedback: ctx.scenario.feedback,
   };
+  // Resolves the model now, so an unknown endpoint, a missing key or a bad gguf file fails at start, not mid-run.
+  void settings.structured;
   const params = { temperature: spec.temperature, topP: spec.topP, seed: spec.seed, maxTokens: spec.maxTokens };
   // The context's generator is derived from the run seed, the agent and the session: the same
   // seed replays every call from the cache, another seed draws fresh samples.
@@ -95,7 +102,7 @@ export const createLlmAgent: AgentFactory = (rawSpec, ctx) => {
   let sampleBase = ctx.rng.derive("llm-samples", trajectory).seed * CALLS_PER_TRAJECTORY;
   let conv: Conversation = newConversation();
 
-  async function call(messages: ChatMessage[], purpose: string, decisionId: string | null, schema: ReturnType<typeof choiceSchema> | null): Promise<ChatResult> {
+  async function call(messages: ChatMessage[], purpose: string, decisionId: string | null, schema: ReturnType<typeof choiceSchema> | null, labels: readonly string[] | null = null): Promise<ChatResult> {
     const sampleIndex = sampleBase + conv.calls++;
     return gateway.chat({
       model: spec.model,
@@ -106,6 +113,7 @@ export const createLlmAgent: AgentFactory = (rawSpec, ctx) => {
       decisionId,
       agentId: spec.id,
       purpose,
+      labels,
     });
   }
 
@@ -127,14 +135,15 @@ export const createLlmAgent: AgentFactory = (rawSpec, ctx) => {
     }
   }
 
-  async function ask(obs: Observation, content: string, purpose: string, labels: string[]): Promise<{ reading: Reading; raw: string }> {
-    const schema = settings.structured ? choiceSchema(labels) : null;
+  async function ask(obs: Observation, content: string, purpose: string, labels: string[], structured: boolean): Promise<{ reading: Reading; raw: string; probabilities: number[] | null }> {
+    const schema = structured ? choiceSchema(labels) : null;
     const user: ChatMessage = { role: "user", content };
-    const r = await call([...conv.messages, user], purpose, obs.decisionId, schema);
+    const r = await call([...conv.messages, user], purpose, obs.decisionId, schema, labels);
     const reading = schema ? readStructured(r, labels) : readText(r.content, labels);
     const raw = r.refusal ? `[refusal] ${r.refusal}` : r.content;
     conv.messages.push(user, { role: "assistant", content: r.refusal ? r.refusal : r.content });
-    return { reading, raw };
+    const probabilities = r.probabilities ? labels.map((l) => r.probabilities![l]) : null;
+    return { reading, raw, probabilities: probabilities?.every((p) => typeof p === "number") ? probabilities : null };
   }
 
   async function decide(obs: Observation): Promise<Decision> {
@@ -142,12 +151,15 @@ export const createLlmAgent: AgentFactory = (rawSpec, ctx) => {
     try {
       startGame(settings, conv, obs);
       if (conv.goal === null) await prime(obs.decisionId);
-      const item = itemMessage(settings, conv, obs);
-      const first = await ask(obs, item.text, "decide", labels);
+      // One reading of the endpoint's structured-output state per decision: the instruction and the request agree.
+      const structured = settings.structured;
+      const item = itemMessage({ ...settings, structured }, conv, obs);
+      const first = await ask(obs, item.text, "decide", labels, structured);
       commitItem(conv, item.told);
-      if (first.reading.ok) return { kind: "choice", index: first.reading.index, reason: first.reading.reason };
-      const second = await ask(obs, repairMessage(settings, obs, first.reading.problem), "repair", labels);
-      if (second.reading.ok) return { kind: "choice", index: second.reading.index, reason: second.reading.reason };
+      if (first.reading.ok) return { kind: "choice", index: first.reading.index, reason: first.reading.reason, ...withProbabilities(first.probabilities) };
+      const again = settings.structured;
+      const second = await ask(obs, repairMessage(settings, obs, first.reading.problem), "repair", labels, again);
+      if (second.reading.ok) return { kind: "choice", index: second.reading.index, reason: second.reading.reason, ...withProbabilities(second.probabilities) };
       return {
         kind: "invalid",
         raw: `${first.raw}\n--- after repair ---\n${second.raw}`,

@@ -135,6 +135,11 @@ export const DecisionMade = z.object({
   label: z.string().nullable(),
   /** The model's short reason, when it gave one. */
   reason: z.string().nullable(),
+  /**
+   * The model's probability of each option in canonical order (gguf models; endpoints with
+   * logprobs), null when unavailable; absent in logs written before it existed.
+   */
+  probabilities: z.array(z.number().min(0).max(1)).nullable().optional(),
 });
 
 export const DecisionInvalid = z.object({

@@ -167,6 +167,7 @@ export async function playSession(input: SessionInput): Promise<SessionOutcome> 
             label: o.label,
             reason: answer.kind === "choice" ? (answer.reason ?? null) : null,
             action: o.action,
+            probabilities: answer.kind === "choice" ? canonicalProbabilities(options, answer.probabilities) : null,
           };
           played.push({ member, option: o.option });
         } else {
@@ -246,6 +247,14 @@ interface DecisionKey {
 function hasFacts(facts: Readonly<Record<string, unknown>>): boolean {
   for (const _ in facts) return true;
   return false;
+}
+
+/** Presented-order option probabilities → canonical order (presented position p shows canonical option options[p].option). */
+function canonicalProbabilities(options: readonly PresentedMoveOption[], probs: readonly number[] | null | undefined): number[] | null {
+  if (!probs || probs.length !== options.length) return null;
+  const out = new Array<number>(options.length);
+  for (let p = 0; p < options.length; p++) out[options[p].option] = probs[p];
+  return out;
 }
 
 /**

@@ -21,6 +21,8 @@ export interface CachedResponse {
   refusal: string | null;
   inputTokens: number;
   outputTokens: number;
+  /** Option probabilities by label (absent in entries written before they existed). */
+  probabilities?: Record<string, number> | null;
 }
 
 export interface CacheKeyParts {

@@ -15,7 +15,9 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { TransportFault, type ChatMessage, type ChatParams } from "./gateway-types.ts";
+import type { z } from "zod";
 import type { ResolvedModel } from "./model-ref.ts";
+import { probabilitiesFromLogprobs } from "./option-probabilities.ts";
 
 /** A json_schema response format as the Chat Completions API takes it. */
 export interface JsonSchemaFormat {
@@ -32,15 +34,29 @@ export interface AttemptResult {
   outputTokens: number;
   /** Why the response's token counts could not be used ("missing", or what was wrong), or null. */
   usageProblem: string | null;
+  /** Each offered label's probability at the answer position, when the model exposes it; else null. */
+  probabilities: Record<string, number> | null;
+}
+
+/** What a call may add beyond the wire format: the zod schema (providers that take it) and the option labels. */
+export interface InvokeExtra {
+  zod?: z.ZodType | null;
+  /** The option labels offered, for option probabilities (null: not a decision). */
+  labels?: readonly string[] | null;
+  /** The sample's index, for backends that seed their own sampling (gguf). */
+  sampleIndex?: number;
 }
 
 export interface ChatModel {
-  invoke(messages: ChatMessage[], format: JsonSchemaFormat | null, seed: number | null): Promise<AttemptResult>;
+  invoke(messages: ChatMessage[], format: JsonSchemaFormat | null, seed: number | null, extra?: InvokeExtra): Promise<AttemptResult>;
+  /** Frees what the model holds (a loaded local model); optional. */
+  close?(): Promise<void>;
 }
 
 interface RawChoice {
   message?: { content?: unknown; refusal?: unknown };
   finish_reason?: unknown;
+  logprobs?: { content?: { token: string; logprob: number; top_logprobs?: { token: string; logprob: number }[] }[] | null } | null;
 }
 interface RawCompletion {
   choices?: RawChoice[];
@@ -94,7 +110,7 @@ export function contentText(content: unknown): { text: string; refusal: string |
   return { text, refusal };
 }
 
-function fromRaw(raw: RawCompletion): AttemptResult {
+function fromRaw(raw: RawCompletion, labels: readonly string[] | null | undefined): AttemptResult {
   const choice = raw.choices?.[0];
   const { text, refusal } = contentText(choice?.message?.content);
   const said = choice?.message?.refusal;
@@ -103,6 +119,7 @@ function fromRaw(raw: RawCompletion): AttemptResult {
     refusal: typeof said === "string" && said !== "" ? said : refusal,
     finishReason: typeof choice?.finish_reason === "string" ? choice.finish_reason : null,
     ...readUsage(raw.usage),
+    probabilities: labels ? probabilitiesFromLogprobs(choice?.logprobs?.content, labels) : null,
   };
 }
 
@@ -200,6 +217,8 @@ export function createChatModel(resolved: ResolvedModel, params: ChatParams): Ch
         streaming: false,
         maxTokens: params.maxTokens,
         __includeRawResponse: true,
+        // Option probabilities (endpoint option logprobs): the top 20 alternatives per token.
+        ...(resolved.settings.logprobs ? { logprobs: true, topLogprobs: 20 } : {}),
         ...(params.temperature !== null ? { temperature: params.temperature } : {}),
         ...(params.topP !== null ? { topP: params.topP } : {}),
       });
@@ -210,7 +229,8 @@ export function createChatModel(resolved: ResolvedModel, params: ChatParams): Ch
     }));
 
   return {
-    async invoke(messages, format, seed) {
+    async invoke(messages, format, seed, extra) {
+      const labels = extra?.labels ?? null;
       const chat = await load();
       const slot = { raw: null as RawCompletion | null };
       return lastBody.run(slot, async (): Promise<AttemptResult> => {
@@ -223,13 +243,13 @@ export function createChatModel(resolved: ResolvedModel, params: ChatParams): Ch
             },
           )) as { content: unknown; additional_kwargs?: { __raw_response?: RawCompletion }; usage_metadata?: { input_tokens?: unknown; output_tokens?: unknown } };
           const raw = slot.raw ?? msg.additional_kwargs?.__raw_response;
-          if (raw) return fromRaw(raw);
+          if (raw) return fromRaw(raw, labels);
           const usage = msg.usage_metadata ? { prompt_tokens: msg.usage_metadata.input_tokens, completion_tokens: msg.usage_metadata.output_tokens } : null;
           const { text, refusal } = contentText(msg.content);
-          return { content: text, refusal, finishReason: null, ...readUsage(usage) };
+          return { content: text, refusal, finishReason: null, ...readUsage(usage), probabilities: null };
         } catch (err) {
           // A whole, valid completion arrived: whatever the client made of it, it is the model's answer.
-          if (slot.raw) return fromRaw(slot.raw);
+          if (slot.raw) return fromRaw(slot.raw, labels);
           throw err;
         }
       });

@@ -110,6 +110,8 @@ export interface ChatRequest {
   agentId: string;
   /** What the call is for: "describe", "goal", "decide", "repair", … */
   purpose: string;
+  /** The option labels offered (decisions), so the gateway can report each one's probability. */
+  labels?: readonly string[] | null;
 }
 
 export interface ChatResult {
@@ -124,6 +126,11 @@ export interface ChatResult {
   outputTokens: number;
   /** What this call cost in this run (0 when served from the cache). */
   costUsd: number;
+  /**
+   * The model's probability of each offered label at the answer position (gguf models; endpoints
+   * with `logprobs: true`), or null when unavailable.
+   */
+  probabilities?: Record<string, number> | null;
 }
 
 export interface GatewaySummary {
@@ -171,6 +178,11 @@ export interface ModelGateway {
    * Closing a view leaves the gateway open. Optional for test fakes.
    */
   view?(sink: { transcripts: TranscriptSink | null }): ModelGateway;
+  /**
+   * Endpoints that rejected structured output and fell back to text answers (`structuredOutput:
+   * auto`), with the server's reason; for the manifest. Optional for test fakes.
+   */
+  structuredFallbacks?(): Record<string, string>;
 }
 
 /**

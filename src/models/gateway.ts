@@ -15,7 +15,8 @@ import { Subject } from "rxjs";
 import { z } from "zod";
 import type { EventBody, EventOf } from "../core/events.ts";
 import { cacheKey, openCache, type CachedResponse } from "./cache.ts";
-import { createChatModel, type ChatModel, type JsonSchemaFormat } from "./chat-model.ts";
+import { type ChatModel, type JsonSchemaFormat } from "./chat-model.ts";
+import { createBackends } from "./backends.ts";
 import { costUsd, priceFor } from "./cost.ts";
 import {
   BudgetExhaustedError,
@@ -31,6 +32,7 @@ import {
   type TranscriptSink,
 } from "./gateway-types.ts";
 import { resolveModelRef, type ResolvedModel } from "./model-ref.ts";
+import { isSchemaRejection } from "./structured-fallback.ts";
 import { createLimiter, type Limiter } from "./rate-limit.ts";
 import { createRedactor, secretsOf } from "./redact.ts";
 import { withRetry, type Failure } from "./retry.ts";
@@ -71,6 +73,10 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
   const resolved = new Map<string, ResolvedModel>();
   const limiters = new Map<string, Limiter>();
   const models = new Map<string, ChatModel>();
+  const backends = createBackends();
+  // Endpoints (structuredOutput: auto) whose server rejected json_schema: text answers from then on.
+  const fallbacks = new Map<string, string>();
+  const warn = (message: string) => (opts.warn ? opts.warn(redact(message)) : void process.stderr.write(`hvae: ${redact(message)}\n`));
   // Every total is folded from the model.call bodies as they are reported, so the run's totals
   // are the sum of its model.call events by construction.
   const totals = { calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
@@ -86,7 +92,11 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
 
   const resolve = (ref: string): ResolvedModel => {
     let r = resolved.get(ref);
-    if (!r) resolved.set(ref, (r = resolveModelRef(ref, opts.endpoints, opts.env)));
+    if (!r) {
+      r = resolveModelRef(ref, opts.endpoints, opts.env);
+      backends.check(r);
+      resolved.set(ref, r);
+    }
     return r;
   };
   const statsFor = (endpoint: string): EndpointStats => {
@@ -102,7 +112,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
   const modelFor = (m: ResolvedModel, req: ChatRequest): ChatModel => {
     const key = JSON.stringify([m.ref, req.params.temperature, req.params.topP, req.params.maxTokens]);
     let c = models.get(key);
-    if (!c) models.set(key, (c = createChatModel(m, req.params)));
+    if (!c) models.set(key, (c = backends.create(m, req.params)));
     return c;
   };
   // z.toJSONSchema costs about 0.2 ms; agents reuse one schema object across their decisions.
@@ -152,7 +162,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
     const route = routes.get(req) ?? rootRoute;
     if (route.transcripts) {
       route.transcripts.record({
-        request: req, endpoint: m.endpointName, model: m.model, format: req.schema ? formatFor(req.schema) : null,
+        request: req, endpoint: m.endpointName, model: m.model, format: req.schema && structuredOn(m) ? formatFor(req.schema) : null,
         response: response && { content: response.content, refusal: response.refusal, finishReason: response.finishReason ?? null, inputTokens: response.inputTokens, outputTokens: response.outputTokens },
         cached: fields.cached ?? false, error: fields.error ?? null, attempts: fields.attempts ?? 0, latencyMs: fields.latencyMs ?? 0, costUsd: fields.costUsd ?? 0,
       });
@@ -186,8 +196,11 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
     route.calls$.next(body);
   }
 
+  const structuredOn = (m: ResolvedModel) => m.settings.structuredOutput !== false && !fallbacks.has(m.endpointName);
+
   function answer(hit: CachedResponse, req: ChatRequest, cached: boolean, cost: number): ChatResult {
     return {
+      probabilities: hit.probabilities ?? null,
       content: hit.content,
       parsed: req.schema && hit.refusal === null ? parseStructured(hit.content, req.schema.zod) : null,
       refusal: hit.refusal,
@@ -201,18 +214,17 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
   async function chat(req: ChatRequest): Promise<ChatResult> {
     if (closed) throw new Error("model gateway is closed");
     const m = resolve(req.model);
-    const format = req.schema ? formatFor(req.schema) : null;
+    let format = req.schema && structuredOn(m) ? formatFor(req.schema) : null;
     // Hashing the whole conversation is a measurable share of a call: only when there is a cache.
-    const key = cache
-      ? cacheKey({
+    const keyFor = () => cacheKey({
           baseURL: m.baseURL,
           model: m.model,
           params: req.params,
           messages: req.messages,
           schema: format?.json_schema ?? null,
           sampleIndex: req.sampleIndex,
-        })
-      : "";
+        });
+    let key = cache ? keyFor() : "";
     const t0 = performance.now();
     const hit = cacheGet(key);
     if (hit) {
@@ -244,9 +256,31 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
           if (gone) throw new EndpointUnusableError(gone);
           const permit = await limiter.acquire(estimate);
           try {
-            const r = await chatModel.invoke(req.messages, format, req.params.seed);
-            permit.release(r.inputTokens + r.outputTokens);
-            return r;
+            // Another call may have found out, while this one waited, that the server rejects json_schema.
+            if (format && fallbacks.has(m.endpointName)) {
+              format = null;
+              if (cache) key = keyFor();
+            }
+            const extra = { zod: req.schema?.zod ?? null, labels: req.labels ?? null, sampleIndex: req.sampleIndex };
+            try {
+              const r = await chatModel.invoke(req.messages, format, req.params.seed, extra);
+              permit.release(r.inputTokens + r.outputTokens);
+              return r;
+            } catch (err) {
+              if (!format || m.settings.structuredOutput !== "auto" || !isSchemaRejection(err)) throw err;
+              // The server does not take json_schema: say so once, then ask for a text answer (read by
+              // the agent's text parser, with its repair turn) now and for the rest of the run.
+              if (!fallbacks.has(m.endpointName)) {
+                const reason = redact((err as Error).message.split("\n")[0].slice(0, 200));
+                fallbacks.set(m.endpointName, reason);
+                warn(`endpoint '${m.endpointName}' rejected structured output (${reason}); falling back to text answers for this run (structuredOutput: auto)`);
+              }
+              format = null;
+              if (cache) key = keyFor();
+              const r = await chatModel.invoke(req.messages, null, req.params.seed, extra);
+              permit.release(r.inputTokens + r.outputTokens);
+              return r;
+            }
           } catch (err) {
             permit.release();
             throw err;
@@ -293,6 +327,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
       refusal: value.refusal,
       inputTokens: value.inputTokens,
       outputTokens: value.outputTokens,
+      probabilities: value.probabilities,
     };
     cachePut(key, stored);
     report(req, m, {
@@ -322,7 +357,8 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
     usable,
     endpointStats,
     summary: () => ({ ...totals }),
-    supportsStructuredOutput: (model) => resolve(model).settings.structuredOutput,
+    supportsStructuredOutput: (model) => structuredOn(resolve(model)),
+    structuredFallbacks: () => Object.fromEntries(fallbacks),
     view(sink) {
       const route: Route = { calls$: new Subject<ModelCallBody>(), transcripts: sink.transcripts };
       views.add(route.calls$);
@@ -337,7 +373,8 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
         usable,
         endpointStats,
         summary: () => ({ ...totals }),
-        supportsStructuredOutput: (model) => resolve(model).settings.structuredOutput,
+        supportsStructuredOutput: (model) => structuredOn(resolve(model)),
+        structuredFallbacks: () => Object.fromEntries(fallbacks),
         // Closing a view ends its stream only; the shared gateway stays open for the other views.
         async close() {
           route.calls$.complete();
@@ -351,6 +388,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
       calls$.complete();
       for (const v of views) v.complete();
       cache?.close();
+      await backends.close();
     },
   };
 }

@@ -51,15 +51,27 @@ export function looksLikeKey(value: string): boolean {
   return value.length >= 24 && /[a-z]/.test(value) && /[A-Z]/.test(value) && /\d/.test(value);
 }
 
+/** Which client an endpoint entry speaks through (LangChain's chat model per provider; gguf: in-process). */
+export const PROVIDERS = ["openai", "anthropic", "google", "gguf"] as const;
+
 export const Endpoint = z
   .object({
+    /**
+     * openai (default): any OpenAI-compatible Chat Completions server; anthropic: the Messages API
+     * (@langchain/anthropic); google: the Gemini API (@langchain/google-genai); gguf: a local GGUF
+     * file run in-process by node-llama-cpp (the model part of the reference is the file's path).
+     */
+    provider: z.enum(PROVIDERS).default("openai"),
+    /** Required for openai; anthropic and google default to their public APIs; unused for gguf. */
     baseURL: z
       .string()
       .url()
       .superRefine((url, ctx) => {
         const problem = baseUrlProblem(url);
         if (problem) ctx.addIssue({ code: "custom", message: problem });
-      }),
+      })
+      .nullable()
+      .default(null),
     /** Name of the environment variable holding the key; keys never appear in scenario files. */
     apiKeyEnv: z
       .string()
@@ -76,13 +88,27 @@ export const Endpoint = z
     /** Bounds one whole attempt: connecting, waiting, and reading the body. */
     timeoutMs: z.number().int().positive().max(MAX_TIMER_MS, `expected at most ${MAX_TIMER_MS} ms (about 24.8 days; longer timers do not work)`).default(60_000),
     maxRetries: z.number().int().nonnegative().max(100).default(5),
-    structuredOutput: z.boolean().default(true),
+    /**
+     * auto: ask for structured output (json schema) and fall back once, for the rest of the run, to
+     * text answers when the server rejects it; true: always; false: never (text answers).
+     */
+    structuredOutput: z.union([z.literal("auto"), z.boolean()]).default("auto"),
+    /** openai: ask for logprobs/top_logprobs and derive each option's probability from them. */
+    logprobs: z.boolean().default(false),
+    /** gguf: CPU threads for evaluation (null: half the available cores). */
+    threads: z.number().int().positive().nullable().default(null),
+    /** gguf: context window per sequence, tokens. */
+    contextSize: z.number().int().positive().default(4096),
     /** A response body larger than this is cut off and the call fails (default 8 MB). */
     maxResponseBytes: z.number().int().positive().default(8 * 1024 * 1024),
     /** Calls to this endpoint cost nothing (a local server): cost 0 knowingly, without a price. */
     free: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine((e, ctx) => {
+    if (e.provider === "openai" && e.baseURL === null)
+      ctx.addIssue({ code: "custom", path: ["baseURL"], message: "expected baseURL (the OpenAI-compatible server's URL, e.g. http://127.0.0.1:8000/v1)" });
+  });
 
 /** USD per million tokens, by model name. */
 export const Price = z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }).strict();

@@ -60,6 +60,11 @@ export const Manifest = z.object({
    * and nothing else (a manifest from before this field lists none).
    */
   modules: z.record(z.string(), z.string()).default({}),
+  /**
+   * Endpoints (structuredOutput: auto) that rejected structured output, with the server's reason:
+   * their decisions were asked for as text answers from then on.
+   */
+  structuredFallbacks: z.record(z.string(), z.string()).optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;
 /** What a writer gives (fields with defaults may be left out). */

@@ -179,7 +179,7 @@ describe("prices and model references", () => {
 
   it("splits at the first colon and resolves keys only from the environment", () => {
     expect(parseModelRef("local:llama3:8b")).toEqual({ endpoint: "local", model: "llama3:8b" });
-    expect(() => parseModelRef("gpt-4o")).toThrow(/expected "openai:<model>"/);
+    expect(() => parseModelRef("gpt-4o")).toThrow(/expected "<provider>:<model>"/);
     const endpoints = { local: Endpoint.parse({ baseURL: "http://127.0.0.1:8000/v1", apiKeyEnv: "LOCAL_KEY" }), free: Endpoint.parse({ baseURL: "http://127.0.0.1:8001/v1" }) };
     expect(resolveModelRef("local:m", endpoints, { LOCAL_KEY: "k1" })).toMatchObject({ endpointName: "local", model: "m", baseURL: "http://127.0.0.1:8000/v1", apiKey: "k1" });
     expect(resolveModelRef("free:m", endpoints, {}).apiKey).toBe("not-needed");
@@ -187,6 +187,6 @@ describe("prices and model references", () => {
     expect(resolveModelRef("openai:gpt-4o", endpoints, { OPENAI_API_KEY: "k2", OPENAI_BASE_URL: "http://proxy/v1" }).baseURL).toBe("http://proxy/v1");
     expect(() => resolveModelRef("openai:gpt-4o", endpoints, {})).toThrow(/OPENAI_API_KEY/);
     expect(() => resolveModelRef("local:m", endpoints, {})).toThrow(/LOCAL_KEY/);
-    expect(() => resolveModelRef("other:m", endpoints, {})).toThrow(/unknown endpoint 'other' \(known: openai, local, free/);
+    expect(() => resolveModelRef("other:m", endpoints, {})).toThrow(/unknown endpoint 'other' \(known: openai, anthropic, google, gguf, local, free/);
   });
 });

@@ -388,7 +388,8 @@ async function playRun(
     const endpoints = x.gateway?.endpointStats?.();
     segments[segments.length - 1] = { ...segments[segments.length - 1], endedAt, status: final, ...(endpoints ? { endpoints } : {}) };
     try {
-      writeManifest(x.dir, { ...x.manifest, status: final, endedAt, segments });
+      const fallbacks = { ...x.manifest.structuredFallbacks, ...x.gateway?.structuredFallbacks?.() };
+      writeManifest(x.dir, { ...x.manifest, status: final, endedAt, segments, ...(Object.keys(fallbacks).length ? { structuredFallbacks: fallbacks } : {}) });
     } catch (err) {
       // The disk that took the log may refuse the manifest too: the old manifest stays whole
       // (status running), which is all a resume needs.

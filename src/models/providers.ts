@@ -1,0 +1,114 @@
+/**
+ * Native providers through LangChain: `anthropic` (ChatAnthropic, Messages API) and `google`
+ * (ChatGoogleGenerativeAI, generateContent), each built with `initChatModel` as the OpenAI client
+ * is. Structured output goes the way LangChain does it for the provider (`withStructuredOutput`
+ * with its default method: forced tool calling for Anthropic, a response schema for Google);
+ * tokens come from the message's `usage_metadata`. Like the OpenAI path, the client never
+ * retries (the gateway does) and never streams.
+ *
+ * @example
+ * const model = createProviderModel(resolveModelRef("anthropic:claude-3-5-haiku-latest", {}, process.env), params);
+ * const r = await model.invoke([{ role: "user", content: "Say A." }], null, null);
+ */
+import type { z } from "zod";
+import type { AttemptResult, ChatModel, JsonSchemaFormat } from "./chat-model.ts";
+import type { ChatParams } from "./gateway-types.ts";
+import type { ResolvedModel } from "./model-ref.ts";
+
+interface LcMessage {
+  content: unknown;
+  usage_metadata?: { input_tokens?: number; output_tokens?: number };
+  response_metadata?: { stop_reason?: string; finish_reason?: string; finishReason?: string };
+}
+interface Invokable {
+  invoke(input: unknown, options?: unknown): Promise<unknown>;
+}
+interface StructuredCapable extends Invokable {
+  withStructuredOutput(schema: unknown, config: { name: string; includeRaw: true }): Invokable;
+}
+
+/** A message's text: a string, or the text parts of a content array (tool-use parts carry no text). */
+export function messageText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content))
+    return content
+      .map((p) => (p && typeof p === "object" && (p as { type?: unknown }).type === "text" ? String((p as { text?: unknown }).text ?? "") : ""))
+      .join("");
+  return "";
+}
+
+function fromMessage(msg: LcMessage, content: string): AttemptResult {
+  const meta = msg.response_metadata ?? {};
+  return {
+    content,
+    refusal: null,
+    finishReason: meta.stop_reason ?? meta.finish_reason ?? meta.finishReason ?? null,
+    inputTokens: msg.usage_metadata?.input_tokens ?? 0,
+    outputTokens: msg.usage_metadata?.output_tokens ?? 0,
+    usageProblem: msg.usage_metadata ? null : "missing",
+    probabilities: null,
+  };
+}
+
+/** The LangChain constructor fields for one provider (the key is passed, never read from the process environment). */
+function fields(resolved: ResolvedModel, params: ChatParams): { provider: string; fields: Record<string, unknown> } {
+  const sampling = {
+    ...(params.temperature !== null ? { temperature: params.temperature } : {}),
+    ...(params.topP !== null ? { topP: params.topP } : {}),
+  };
+  if (resolved.provider === "anthropic")
+    return {
+      provider: "anthropic",
+      fields: {
+        apiKey: resolved.apiKey,
+        anthropicApiUrl: resolved.baseURL,
+        maxRetries: 0,
+        maxTokens: params.maxTokens,
+        streaming: false,
+        clientOptions: { timeout: resolved.settings.timeoutMs, maxRetries: 0 },
+        ...sampling,
+      },
+    };
+  if (resolved.provider === "google")
+    return {
+      provider: "google-genai",
+      fields: { apiKey: resolved.apiKey, baseUrl: resolved.baseURL, maxRetries: 0, maxOutputTokens: params.maxTokens, streaming: false, ...sampling },
+    };
+  throw new Error(`no LangChain provider for '${resolved.provider}'`);
+}
+
+/**
+ * A chat model for the anthropic and google providers. Loaded lazily (LangChain's provider
+ * packages cost a good part of a second to import). Seeds are not sent: neither API takes one.
+ */
+export function createProviderModel(resolved: ResolvedModel, params: ChatParams): ChatModel {
+  let model: Promise<StructuredCapable> | null = null;
+  const load = () =>
+    (model ??= import("langchain/chat_models/universal").then(async ({ initChatModel }) => {
+      const { provider, fields: f } = fields(resolved, params);
+      const configurable = await initChatModel(resolved.model, { modelProvider: provider, ...f });
+      return (await configurable._getModelInstance()) as unknown as StructuredCapable;
+    }));
+  // One structured runnable per schema object (agents reuse one schema per label set).
+  const structured = new WeakMap<object, Invokable>();
+
+  return {
+    async invoke(messages, format: JsonSchemaFormat | null, _seed, extra) {
+      const chat = await load();
+      const input = messages.map((m) => ({ role: m.role, content: m.content }));
+      const options = { signal: AbortSignal.timeout(resolved.settings.timeoutMs) };
+      const zod = extra?.zod;
+      if (!format || !zod) {
+        const msg = (await chat.invoke(input, options)) as LcMessage;
+        return fromMessage(msg, messageText(msg.content));
+      }
+      let runnable = structured.get(zod);
+      if (!runnable) structured.set(zod, (runnable = chat.withStructuredOutput(zod as z.ZodType, { name: format.json_schema.name, includeRaw: true })));
+      const out = (await runnable.invoke(input, options)) as { raw: LcMessage; parsed: unknown };
+      // The parsed object is the answer (a tool call's arguments for Anthropic); when the model
+      // answered without it, its text goes to the agent's parser and repair turn instead.
+      const content = out.parsed != null ? JSON.stringify(out.parsed) : messageText(out.raw.content);
+      return fromMessage(out.raw, content);
+    },
+  };
+}
