@@ -41,6 +41,8 @@ interface Loaded {
 export interface GgufPool {
   /** A chat model over the (lazily loaded, shared) model file of `resolved`. */
   model(resolved: ResolvedModel, params: ChatParams): ChatModel;
+  /** Loaded model files and their sequences (one model per file, however many parameter sets). */
+  stats(): { models: number; sequences: number };
   close(): Promise<void>;
 }
 
@@ -64,8 +66,8 @@ export function grammarSchema(s: unknown): unknown {
 
 /** A 32-bit seed from the call's seed and its sample index (independent samples get different seeds). */
 export function sampleSeed(seed: number | null, sampleIndex: number): number {
-  let h = (0x811c9dc5 ^ (seed ?? 0)) >>> 0;
-  for (const v of [seed ?? 0, Math.floor(sampleIndex / 2 ** 32), sampleIndex >>> 0]) {
+  let h = 0x811c9dc5;
+  for (const v of [seed ?? 0, seed === null ? 1 : 0, Math.floor(sampleIndex / 2 ** 32), sampleIndex >>> 0]) {
     h = Math.imul(h ^ (v >>> 0), 0x01000193) >>> 0;
     h ^= h >>> 15;
     h = Math.imul(h, 0x2c1b3c6d) >>> 0;
@@ -87,6 +89,7 @@ const atLabel = (text: string, json: boolean) => (json ? /"letter"\s*:\s*"$/.tes
 export function createGgufPool(): GgufPool {
   const loaded = new Map<string, Promise<Loaded>>();
   let nlc: Promise<{ nlc: Nlc; llama: Llama }> | null = null;
+  let sequenceCount = 0;
 
   const runtime = () =>
     (nlc ??= import("node-llama-cpp").then(async (m) => {
@@ -103,6 +106,7 @@ export function createGgufPool(): GgufPool {
         const { nlc: m, llama } = await runtime();
         const model = await llama.loadModel({ modelPath: path, gpuLayers: 0 });
         const sequences = resolved.settings.maxConcurrency;
+        sequenceCount += sequences;
         // Half the cores by default: llama.cpp's threads spin at barriers, and on a busy or small
         // machine (2 cores, other processes) using them all makes evaluation many times slower.
         const threads = resolved.settings.threads ?? Math.max(1, Math.floor(availableParallelism() / 2));
@@ -204,6 +208,7 @@ export function createGgufPool(): GgufPool {
         },
       };
     },
+    stats: () => ({ models: loaded.size, sequences: sequenceCount }),
     async close() {
       const all = [...loaded.values()];
       loaded.clear();
@@ -238,8 +243,30 @@ export function closeJsonPrefix(text: string): string {
     out = `${out.replace(/\uFFFD+$/, "")}"`;
   }
   out = out.replace(/[\s,]+$/, "");
-  const closed = out + stack.reverse().join("");
-  return parses(closed) ? closed : text;
+  const closers = stack.reverse().join("");
+  if (parses(out + closers)) return out + closers;
+  // Cut inside a key or before its value: back to the last complete member.
+  const comma = lastTopLevelComma(text);
+  return comma > 0 && parses(text.slice(0, comma) + closers) ? text.slice(0, comma) + closers : text;
+}
+
+function lastTopLevelComma(text: string): number {
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let last = -1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === "\\") escaped = true;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === "{" || ch === "[") depth++;
+    else if (ch === "}" || ch === "]") depth--;
+    else if (ch === "," && depth === 1) last = i;
+  }
+  return last;
 }
 
 function parses(text: string): boolean {

@@ -163,8 +163,11 @@ export function tinyVocab(): { tokens: string[]; scores: number[]; types: number
   const pieces = ["\u2581"];
   for (let c = 65; c <= 90; c++) pieces.push(String.fromCharCode(c), `\u2581${String.fromCharCode(c)}`);
   for (let c = 97; c <= 122; c++) pieces.push(String.fromCharCode(c));
-  pieces.push("{", "}", '"', ":", ",", "\u2581\"", "letter", "reason", "\u2581the", "\u2581you", "\u2581other", "\u2581get", ".", "\n");
-  for (const p of pieces) {
+  pieces.push("{", "}", '"', ":", ",", "\u2581\"", "letter", "reason", ".", "\n", ...Array.from({ length: 10 }, (_, d) => String(d)));
+  // Words of the prompt templates, so a conversation stays within a small context.
+  // SentencePiece merges adjacent pieces only into pieces in the vocabulary, so every prefix of a word is one too.
+  for (const w of "the you other get gets participant option options choose decision decisions of a is to and in your each which give its letter short reason from now on are person whose value system goal keep mind coins between you split every series make going labelled with see several one".split(" ")) for (let i = 1; i <= w.length; i++) pieces.push(`\u2581${w.slice(0, i)}`);
+  for (const p of new Set(pieces)) {
     tokens.push(p);
     types.push(1);
   }
