@@ -314,7 +314,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
       }
       throw new EndpointUnusableError(failed.get(m.endpointName)!);
     }
-    const price = priceFor(m.endpointName, m.model, opts.prices);
+    const price = priceFor(m.endpointName, m.model, opts.prices, { baseURL: m.baseURL, free: m.settings.free });
     const cost = costUsd(price, value.inputTokens, value.outputTokens);
     if (value.usageProblem !== null && value.usageProblem !== "missing")
       warnOnce(

@@ -111,7 +111,17 @@ export const Endpoint = z
   });
 
 /** USD per million tokens, by model name. */
-export const Price = z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }).strict();
+export const Price = z
+  .object({
+    input: z.number().nonnegative(),
+    output: z.number().nonnegative(),
+    /** Input tokens served from the provider's prompt cache, when the price differs. */
+    cachedInput: z.number().nonnegative().optional(),
+    /** Batch API prices; half of input and output unless given. */
+    batchInput: z.number().nonnegative().optional(),
+    batchOutput: z.number().nonnegative().optional(),
+  })
+  .strict();
 
 export const Scenario = z
   .object({

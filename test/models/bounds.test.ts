@@ -3,7 +3,14 @@
  * completions, secrets in text (plain and base64), keys and credentials in scenario fields,
  * fetch's bad ports, and letters in either case.
  */
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { hvae } from "../support/hvae-process.ts";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_ANTHROPIC_PRICES, DEFAULT_GOOGLE_PRICES, DEFAULT_OPENAI_PRICES, priceFor } from "../../src/models/cost.ts";
+import { parseModelRef } from "../../src/models/model-ref.ts";
+import { loadScenario } from "../../src/scenario/load.ts";
 import { matchLabel, readStructured, readText } from "../../agents/llm/answer.ts";
 import { bodyProblem, contentText, MAX_TOKENS_PER_CALL, readUsage } from "../../src/models/chat-model.ts";
 import { TransportFault } from "../../src/models/gateway-types.ts";
@@ -138,4 +145,81 @@ describe("letters in either case", () => {
     const structured = { content: '{"letter":"c","reason":"fair"}', parsed: null, refusal: null, cached: false, inputTokens: 0, outputTokens: 0, costUsd: 0 };
     expect(readStructured(structured, labels)).toEqual({ ok: true, index: 2, reason: "fair" });
   });
+});
+
+describe("prices", () => {
+  it("the built-in tables cover the current models of OpenAI, Anthropic and Google, on their own endpoints only", () => {
+    for (const m of ["gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini", "o3", "o4-mini"])
+      expect(DEFAULT_OPENAI_PRICES[m], m).toBeDefined();
+    for (const m of ["claude-opus-4-5", "claude-opus-4-1", "claude-sonnet-4-5", "claude-haiku-4-5"]) expect(DEFAULT_ANTHROPIC_PRICES[m], m).toBeDefined();
+    for (const m of ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"]) expect(DEFAULT_GOOGLE_PRICES[m], m).toBeDefined();
+    expect(priceFor("openai", "gpt-5-mini", {})).toMatchObject({ input: 0.25, output: 2 });
+    expect(priceFor("anthropic", "claude-haiku-4-5", {}, { baseURL: "https://api.anthropic.com/v1/" })).toMatchObject({ input: 1, output: 5 });
+    expect(priceFor("gemini", "gemini-2.5-flash", {}, { baseURL: "https://generativelanguage.googleapis.com/v1beta/openai/" })).toMatchObject({ input: 0.3 });
+    // A local server reusing a name is not billed by the table: unknown, unless it is marked free.
+    expect(priceFor("local", "gpt-5", {}, { baseURL: "http://127.0.0.1:8000/v1" })).toBeNull();
+    expect(priceFor("local", "gpt-5", {}, { baseURL: "http://127.0.0.1:8000/v1", free: true })).toEqual({ input: 0, output: 0 });
+    expect(priceFor("gguf", "/models/tiny.gguf", {})).toEqual({ input: 0, output: 0 });
+    expect(priceFor("openai", "ft:gpt-4o-mini:acme", {})).toBeNull();
+  });
+
+  it("every model named in scenarios/ has a known price (or a free endpoint)", async () => {
+    const root = join(import.meta.dirname, "..", "..", "scenarios");
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const f of readdirSync(d)) {
+        const p = join(d, f);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (/\.(ya?ml|json)$/.test(f)) files.push(p);
+      }
+    };
+    walk(root);
+    const unpriced: string[] = [];
+    let models = 0;
+    for (const f of files) {
+      let loaded;
+      try {
+        loaded = await loadScenario(f);
+      } catch {
+        continue; // not a scenario (or one that refers to files next to it): its own tests cover it
+      }
+      const { scenario } = loaded;
+      for (const a of scenario.agents) {
+        const ref = (a as { model?: unknown }).model;
+        if (typeof ref !== "string") continue;
+        models++;
+        const { endpoint, model } = parseModelRef(ref);
+        const e = Object.hasOwn(scenario.endpoints, endpoint) ? scenario.endpoints[endpoint] : null;
+        if (priceFor(endpoint, model, scenario.prices, { baseURL: e?.baseURL ?? null, free: e?.free ?? false }) === null) unpriced.push(`${f}: ${ref}`);
+      }
+    }
+    expect(models).toBeGreaterThan(0);
+    expect(unpriced).toEqual([]);
+  });
+});
+
+describe("an unpriced model under a budget", () => {
+  it("hvae run --max-cost refuses before any call (exit 2, naming the model and the entry); without a budget it warns once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hvae-unpriced-"));
+    try {
+      const file = join(dir, "unpriced.yaml");
+      // Port 9 (discard) on loopback: nothing listens, and nothing may be called before the refusal.
+      writeFileSync(
+        file,
+        `name: unpriced\ntrials: 1\nendpoints: { local: { baseURL: "http://127.0.0.1:9/v1", maxRetries: 0, timeoutMs: 1000 } }\n` +
+          `agents:\n  - { id: a, type: llm, value: prosocial, model: "local:my-finetune", prompts: { describe: false, goal: false } }\n`,
+      );
+      const out = join(dir, "runs");
+      const env = { HVAE_CACHE: join(dir, "cache.sqlite") };
+      const r = await hvae(["run", file, "--quiet", "--max-cost", "1", "--out", out], { env, timeoutMs: 120_000 });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/--max-cost 1: model 'local:my-finetune' has no known price, so the budget cannot be kept; add prices: \{ "local:my-finetune": \{ input: /);
+      expect(() => statSync(out)).toThrow();
+      const w = await hvae(["run", file, "--quiet", "--out", out], { env, timeoutMs: 120_000 });
+      expect(w.stderr.match(/has no known price/g)).toHaveLength(1);
+      expect(w.stderr).toMatch(/warning: model 'local:my-finetune' has no known price: its cost is not counted; add prices: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

@@ -169,7 +169,7 @@ describe("cache", () => {
 
 describe("prices and model references", () => {
   it("prices by full reference, then model name, then the OpenAI defaults (openai endpoint only)", () => {
-    expect(priceFor("openai", "gpt-4o-mini", {})).toEqual({ input: 0.15, output: 0.6 });
+    expect(priceFor("openai", "gpt-4o-mini", {})).toEqual({ input: 0.15, cachedInput: 0.075, output: 0.6 });
     expect(priceFor("local", "gpt-4o-mini", {})).toBeNull();
     expect(priceFor("openai", "gpt-4o-mini", { "gpt-4o-mini": { input: 1, output: 2 } })).toEqual({ input: 1, output: 2 });
     expect(priceFor("local", "m", { m: { input: 1, output: 2 }, "local:m": { input: 3, output: 4 } })).toEqual({ input: 3, output: 4 });

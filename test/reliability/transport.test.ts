@@ -246,7 +246,7 @@ describe("odd but valid answers are answers", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(invalid(log)).toEqual([]);
     expect(outcomes(log)).toHaveLength(PLANNED);
-  }, 60_000);
+  }, 240_000);
 
   it("a lower-case letter is read when the labels are unambiguous", async () => {
     const { r, log } = await answerRun("lower", (labels) => ({ kind: "answer", content: { letter: labels[2].toLowerCase(), reason: "fair" } }));
@@ -254,7 +254,7 @@ describe("odd but valid answers are answers", () => {
     expect(invalid(log)).toEqual([]);
     const made = log.filter((e): e is EventOf<"decision.made"> => e.type === "decision.made" && e.agentId === "llm");
     expect(made).toHaveLength(12);
-  }, 60_000);
+  }, 240_000);
 
   it("unusable token counts (float, string, negative, huge) are recorded as 0, said once, and the log reads back", async () => {
     const bad: unknown[][] = [[1.5, 2], ["100", 3], [-5, 2], [1e300, 1], [7, 2 ** 53]];
@@ -276,5 +276,5 @@ describe("odd but valid answers are answers", () => {
     const resumed = await hvae(["run", "--resume", r.last, "--quiet"], { env: { HVAE_TRANSPORT_KEY: "x" } });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/already complete/);
-  }, 60_000);
+  }, 240_000);
 });

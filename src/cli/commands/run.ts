@@ -88,6 +88,7 @@ async function newRun(flags: Flags, positionals: string[], argv: string[]): Prom
     const modules: Record<string, string> = {};
     await preflight(specs, scenario, loaded.dir, gateway, { onModule: (file, hash) => void (modules[file] = hash) });
     announceModules(modules, loaded.dir);
+    if (gateway) await checkPrices(specs, scenario, numberFlag("max-cost", flags["max-cost"]) ?? null);
     const started = new Date();
     const { runId, dir } = createRunDir(resolve(flags.out ?? "runs"), scenario.name, scenario, started);
     const lock = lockRunDir(dir, "hvae run");
@@ -153,6 +154,7 @@ async function resumeLocked(dir: string, flags: Flags, argv: string[]): Promise<
   try {
     // Only the modules the original run loaded, with the content they had.
     await preflight(prepared.specs, prepared.scenario, prepared.scenarioDir, gateway, prepared.modules);
+    if (gateway) await checkPrices(prepared.specs, prepared.scenario, numberFlag("max-cost", flags["max-cost"]) ?? null);
     return await execute({ ...prepared.start(argv, (line) => process.stderr.write(`hvae: ${line}\n`)), gateway, transcripts, flags });
   } finally {
     await gateway?.close();
@@ -483,6 +485,27 @@ export function transcriptRelay(): TranscriptRelay {
     record: (rec) => target?.record(rec),
     attach: (store) => void (target = store),
   };
+}
+
+/**
+ * Models without a known price: with --max-cost the run is refused before any call (a budget
+ * cannot be kept on an unknown price); without, each is named once with the entry to add.
+ */
+async function checkPrices(specs: AgentSpec[], scenario: Scenario, maxCost: number | null): Promise<void> {
+  const [{ priceFor, priceEntryHint }, { parseModelRef }] = await Promise.all([import("../../models/cost.ts"), import("../../models/model-ref.ts")]);
+  const unpriced = new Map<string, string>();
+  for (const spec of specs) {
+    if (typeof spec.model !== "string" || unpriced.has(spec.model)) continue;
+    const { endpoint, model } = parseModelRef(spec.model);
+    const settings = Object.hasOwn(scenario.endpoints, endpoint) ? scenario.endpoints[endpoint] : null;
+    if (priceFor(endpoint, model, scenario.prices, { baseURL: settings?.baseURL ?? null, free: settings?.free ?? false }) === null)
+      unpriced.set(spec.model, priceEntryHint(endpoint, model));
+  }
+  for (const [ref, hint] of unpriced) {
+    if (maxCost !== null)
+      throw new InputError(`--max-cost ${maxCost}: model '${ref}' has no known price, so the budget cannot be kept; add ${hint}`);
+    process.stderr.write(`hvae: warning: model '${ref}' has no known price: its cost is not counted; add ${hint}\n`);
+  }
 }
 
 /** Builds one agent of each kind before anything is written, so a bad module or model fails fast (exit 2). */
