@@ -58,3 +58,46 @@ export function bootstrapCI(values: readonly number[], opts: BootstrapOptions = 
   const alpha = (1 - level) / 2;
   return [quantileSorted(stats, alpha), quantileSorted(stats, 1 - alpha)];
 }
+
+const RAD = Math.PI / 180;
+
+/** Wraps degrees into (−180, 180]. */
+const wrap180 = (d: number): number => d - 360 * Math.ceil((d - 180) / 360);
+
+/**
+ * Percentile bootstrap interval of the circular mean of angles in degrees: each resample's mean
+ * direction is atan2(mean sin, mean cos), taken as an offset from `centre` (the sample's circular
+ * mean) wrapped to (−180°, 180°], so an interval that straddles ±180° stays contiguous. The
+ * endpoints are `centre` plus the offset percentiles and can lie outside (−180°, 180°].
+ *
+ * @example
+ * circularBootstrapCI([10, 20, 30], 20, { seed: 7 }); // about [10, 30]
+ */
+export function circularBootstrapCI(
+  degrees: readonly number[],
+  centre: number,
+  opts: Omit<BootstrapOptions, "statistic"> = {},
+): [number, number] {
+  const { seed = 1, resamples = 2000, level = 0.95 } = opts;
+  if (!(level > 0 && level < 1)) throw new RangeError(`bootstrap level must be in (0, 1), got ${level}`);
+  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
+  const n = degrees.length;
+  if (n === 0) return [NaN, NaN];
+  const sin = Float64Array.from(degrees, (d) => Math.sin(d * RAD));
+  const cos = Float64Array.from(degrees, (d) => Math.cos(d * RAD));
+  const stats = new Float64Array(resamples);
+  let state = seed >>> 0;
+  for (let r = 0; r < resamples; r++) {
+    let s = 0;
+    let c = 0;
+    for (let i = 0; i < n; i++) {
+      const k = Math.floor(uniformOf((state = stepState(state))) * n);
+      s += sin[k];
+      c += cos[k];
+    }
+    stats[r] = wrap180(Math.atan2(s, c) / RAD - centre);
+  }
+  stats.sort();
+  const alpha = (1 - level) / 2;
+  return [centre + quantileSorted(stats, alpha), centre + quantileSorted(stats, 1 - alpha)];
+}

@@ -7,7 +7,7 @@
  * const stats = await loadStats();
  * stats.describe([0.8, 0.9, 1], "agent:a1:vr"); // { n: 3, mean: 0.9, sd: 0.1, ci: [lo, hi] }
  */
-import { bootstrapCI } from "./bootstrap.ts";
+import { bootstrapCI, circularBootstrapCI } from "./bootstrap.ts";
 import { hashSeed } from "../src/core/random.ts";
 
 /** Mean, sample sd and a bootstrap interval of the mean; nulls when there is no data. */
@@ -22,6 +22,36 @@ export interface Stats {
   /** Describes values; `key` names the quantity so each interval gets its own fixed seed. */
   describe(values: readonly number[], key: string): Described;
   mean(values: readonly number[]): number | null;
+  /**
+   * Describes angles in degrees circularly: the circular mean, the circular standard deviation
+   * √(−2 ln R̄) in degrees and a bootstrap interval of the circular mean.
+   */
+  describeAngles(degrees: readonly number[], key: string): Described;
+}
+
+/**
+ * The circular mean of angles in degrees, atan2(mean sin, mean cos), in (−180°, 180°]; null for
+ * no angles or when they cancel (mean resultant length ~0, no mean direction).
+ *
+ * @example
+ * circularMean([-147, 22, -156, 8, -141]); // about −163.5 (the arithmetic mean is −82.8)
+ */
+export function circularMean(degrees: readonly number[]): number | null {
+  const r = resultant(degrees);
+  return r && r.length > 1e-12 ? r.direction : null;
+}
+
+/** Mean resultant direction (degrees) and length R̄ in [0, 1] of angles in degrees. */
+function resultant(degrees: readonly number[]): { direction: number; length: number } | null {
+  const n = degrees.length;
+  if (n === 0) return null;
+  let s = 0;
+  let c = 0;
+  for (const d of degrees) {
+    s += Math.sin((d * Math.PI) / 180);
+    c += Math.cos((d * Math.PI) / 180);
+  }
+  return { direction: (Math.atan2(s, c) * 180) / Math.PI, length: Math.hypot(s, c) / n };
 }
 
 /** Bootstrap settings: fixed base seed, level and resamples per interval. */
@@ -68,6 +98,19 @@ export async function loadStats(settings: BootstrapSettings = DEFAULT_BOOTSTRAP)
       const ci =
         n > 1
           ? bootstrapCI(values, { seed: hashSeed(settings.seed, key), resamples: settings.resamples, level: settings.level })
+          : ([m, m] as [number, number]);
+      return { n, mean: m, sd, ci };
+    },
+    describeAngles(degrees, key) {
+      const n = degrees.length;
+      const r = resultant(degrees);
+      if (!r || r.length <= 1e-12) return { n, mean: null, sd: null, ci: null };
+      const m = r.direction;
+      // Circular sd in degrees; 0 for identical angles (R̄ rounds to 1, possibly just above).
+      const sd = n > 1 ? (Math.sqrt(Math.max(0, -2 * Math.log(Math.min(1, r.length)))) * 180) / Math.PI : 0;
+      const ci =
+        n > 1
+          ? circularBootstrapCI(degrees, m, { seed: hashSeed(settings.seed, key), resamples: settings.resamples, level: settings.level })
           : ([m, m] as [number, number]);
       return { n, mean: m, sd, ci };
     },

@@ -10,7 +10,7 @@
 import type { ValueSpec } from "../src/core/events.ts";
 import { identify, type Identification } from "./identification.ts";
 import { partnerValueKey, pooledCounts, type AngleMethod, type RunAccumulator, type TrajectoryRecord } from "./operators.ts";
-import { DEFAULT_BOOTSTRAP, loadStats, resamplesFor, type BootstrapSettings, type Described } from "./stats.ts";
+import { circularMean, DEFAULT_BOOTSTRAP, loadStats, resamplesFor, type BootstrapSettings, type Described } from "./stats.ts";
 import { CATEGORIES, categorize, type Category } from "./svo.ts";
 import { chanceBaseline, chanceCorrected, inTargetCategory, valueRationality } from "./value-rationality.ts";
 import { idealSet, targetCategory, targetLabel, type ValueTarget } from "./value-target.ts";
@@ -191,7 +191,7 @@ function count<T>(xs: readonly T[], test: (x: T) => boolean): number {
   return n;
 }
 
-function trialPoints(records: readonly TrajectoryRecord[], mean: (xs: number[]) => number | null): TrialPoint[] {
+function trialPoints(records: readonly TrajectoryRecord[], mean: (xs: readonly number[]) => number | null): TrialPoint[] {
   const byTrial = new Map<number, number[]>();
   for (const t of records) {
     let angles = byTrial.get(t.trial);
@@ -271,7 +271,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
     let angle: number | null, angleCI: Interval | null, categoryAccuracy: number | null, chance: number | null;
     let ident: AngleIdentification;
     if (slider) {
-      const a = stats.describe(angleOf(ts), `agent:${info.id}:angle`);
+      const a = stats.describeAngles(angleOf(ts), `agent:${info.id}:angle`);
       [angle, angleCI, categoryAccuracy] = [a.mean, a.ci, accuracy(ts)];
       chance = chanceBaseline(target);
       ident = SLIDER_IDENTIFIED(angle);
@@ -320,7 +320,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
     let ident: AngleIdentification;
     const v = stats.describe(vrOf(ts), `group:${key}:vr`);
     if (slider) {
-      a = stats.describe(angleOf(ts), `group:${key}:angle`);
+      a = stats.describeAngles(angleOf(ts), `group:${key}:angle`);
       catAcc = accuracy(ts);
       chance = chanceBaseline(target);
       ident = SLIDER_IDENTIFIED(a.mean);
@@ -361,7 +361,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
       inputTokens: sum((m) => m.inputTokens),
       outputTokens: sum((m) => m.outputTokens),
       costUsd: sum((m) => m.costUsd),
-      trials: trialPoints(ts, stats.mean),
+      trials: trialPoints(ts, circularMean),
     };
   });
   groups.sort(
@@ -390,7 +390,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
     const v = stats.describe(vrOf(ts), `cell:${key}:vr`);
     let angle: number | null, angleCI: Interval | null, ident: AngleIdentification, chance: number | null;
     if (slider) {
-      const a = stats.describe(angleOf(ts), `cell:${key}:angle`);
+      const a = stats.describeAngles(angleOf(ts), `cell:${key}:angle`);
       [angle, angleCI, ident, chance] = [a.mean, a.ci, SLIDER_IDENTIFIED(a.mean), chanceBaseline(target)];
     } else {
       // The cell's choices pooled over the agents of this value with partners of that value.
@@ -419,7 +419,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
 
   const agentTrials: AgentTrialPoint[] = [];
   for (const [agentId, ts] of byAgent) {
-    for (const p of trialPoints(ts, stats.mean)) agentTrials.push({ agentId, ...p });
+    for (const p of trialPoints(ts, circularMean)) agentTrials.push({ agentId, ...p });
   }
 
   // Game measures, pooled per group from the agents' sums.

@@ -8,6 +8,7 @@ import { logitProbabilities } from "../../agents/value-utility.ts";
 import type { HvaeEvent } from "../../src/core/events.ts";
 import { createRng } from "../../src/core/random.ts";
 import { fabricateRun } from "./fabricate.ts";
+import { circularMean } from "../../analysis/stats.ts";
 
 const run = (events: HvaeEvent[]) => lastValueFrom(from(events).pipe(analyze()));
 
@@ -92,7 +93,9 @@ describe("analysis operators", () => {
     const a = summary.agents[0];
     expect(a.trajectories).toBe(40);
     expect(a.invalid).toBe(invalid);
-    expect(a.angle).toBeCloseTo(angles.reduce((x, y) => x + y, 0) / angles.length, 10);
+    // Angles average circularly (METHOD §12); VR arithmetically.
+    expect(a.angle).toBeCloseTo(circularMean(angles)!, 10);
+    expect(Math.abs(a.angle! - angles.reduce((x, y) => x + y, 0) / angles.length)).toBeGreaterThan(1e-4);
     expect(a.vr).toBeCloseTo(angles.map((x) => valueRationality(x, "prosocial")).reduce((x, y) => x + y, 0) / angles.length, 10);
     expect(a.angleCI![0]).toBeLessThan(a.angle!);
     expect(a.angleCI![1]).toBeGreaterThan(a.angle!);

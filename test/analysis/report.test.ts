@@ -8,6 +8,7 @@ import { angleFromPayoffs } from "../../analysis/svo.ts";
 import type { Analysis } from "../../analysis/summary.ts";
 import { writeReport, REPORT_FILES } from "../../src/cli/commands/report.ts";
 import { fabricateRun } from "./fabricate.ts";
+import { circularMean } from "../../analysis/stats.ts";
 
 let root: string;
 let out: string;
@@ -90,13 +91,13 @@ describe("hvae report", () => {
       expect(num(rec.invalid)).toBe(a.invalid);
     });
 
-    // trajectories.csv: per agent, the mean of its angles is the agent's angle.
+    // trajectories.csv: per agent, the circular mean of its angles is the agent's angle.
     const traj = parseCsv(readFileSync(join(out, "trajectories.csv"), "utf8"));
     expect(traj[0]).toEqual([...TRAJECTORY_COLUMNS]);
     const col = (name: string) => TRAJECTORY_COLUMNS.indexOf(name as never);
     for (const a of s.agents) {
       const angles = traj.slice(1).filter((r) => r[col("agentId")] === a.id && r[col("angle")] !== "").map((r) => Number(r[col("angle")]));
-      expect(angles.reduce((x, y) => x + y, 0) / angles.length).toBeCloseTo(a.angle!, 10);
+      expect(circularMean(angles)).toBeCloseTo(a.angle!, 10);
       expect(traj.slice(1).filter((r) => r[col("agentId")] === a.id && r[col("invalid")] === "true")).toHaveLength(a.invalid);
     }
 

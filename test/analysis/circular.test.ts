@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { circularMean, loadStats } from "../../analysis/stats.ts";
+import { circularBootstrapCI } from "../../analysis/bootstrap.ts";
+
+describe("circular statistics for angles", () => {
+  const issue = [-147, 22, -156, 8, -141];
+
+  it("averages angles by atan2(mean sin, mean cos), not arithmetically", () => {
+    const arithmetic = issue.reduce((s, x) => s + x, 0) / issue.length;
+    expect(arithmetic).toBeCloseTo(-82.8, 9);
+    const rad = (d: number) => (d * Math.PI) / 180;
+    const expected = (Math.atan2(issue.reduce((s, d) => s + Math.sin(rad(d)), 0), issue.reduce((s, d) => s + Math.cos(rad(d)), 0)) * 180) / Math.PI;
+    const m = circularMean(issue)!;
+    expect(m).toBeCloseTo(expected, 12);
+    expect(m).toBeCloseTo(-119.8356, 4);
+    expect(Math.abs(m - arithmetic)).toBeGreaterThan(30);
+    expect(circularMean([179, -179])).toBeCloseTo(180, 9);
+    expect(circularMean([10, 20, 30])).toBeCloseTo(20, 12);
+    expect(circularMean([0, 180])).toBeNull(); // no mean direction
+    expect(circularMean([])).toBeNull();
+  });
+
+  it("describeAngles gives the circular mean, circular sd and an interval around it", async () => {
+    const stats = await loadStats();
+    const d = stats.describeAngles(issue, "test:angle");
+    expect(d.n).toBe(5);
+    expect(d.mean).toBeCloseTo(circularMean(issue)!, 12);
+    expect(d.ci![0]).toBeLessThan(d.mean!);
+    expect(d.ci![1]).toBeGreaterThan(d.mean!);
+    // Identical angles: zero spread.
+    expect(stats.describeAngles([30, 30, 30], "k").sd).toBe(0);
+    // On the slider's range (no wrap) the circular mean is close to the arithmetic one.
+    const near = [20, 25, 30, 35, 40];
+    expect(stats.describeAngles(near, "k").mean!).toBeCloseTo(30, 9);
+    // VR stays arithmetic.
+    expect(stats.describe([0.2, 0.4, 0.9], "k").mean).toBeCloseTo(0.5, 12);
+  });
+
+  it("an interval straddling ±180° stays contiguous around the mean", () => {
+    const xs = [170, 175, 180, -175, -170, 178, -178];
+    const m = circularMean(xs)!;
+    const [lo, hi] = circularBootstrapCI(xs, m, { seed: 3 });
+    expect(hi - lo).toBeLessThan(20);
+    expect(lo).toBeLessThanOrEqual(m);
+    expect(hi).toBeGreaterThanOrEqual(m);
+  });
+});
