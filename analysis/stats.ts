@@ -10,7 +10,7 @@
 import { bootstrapCI, circularBootstrapCI } from "./bootstrap.ts";
 import { hashSeed } from "../src/core/random.ts";
 
-/** Mean, sample sd and a bootstrap interval of the mean; nulls when there is no data. */
+/** Mean, sample sd and a bootstrap interval of the mean; nulls when there is no data, ci null for fewer than two units. */
 export interface Described {
   readonly n: number;
   readonly mean: number | null;
@@ -95,10 +95,9 @@ export async function loadStats(settings: BootstrapSettings = DEFAULT_BOOTSTRAP)
       if (n === 0) return { n, mean: null, sd: null, ci: null };
       const m = mean(values)!;
       const sd = n > 1 ? (math.std(values as number[], "unbiased") as unknown as number) : 0;
+      // One unit says nothing about its own spread: no interval rather than a zero-width [m, m].
       const ci =
-        n > 1
-          ? bootstrapCI(values, { seed: hashSeed(settings.seed, key), resamples: settings.resamples, level: settings.level })
-          : ([m, m] as [number, number]);
+        n > 1 ? bootstrapCI(values, { seed: hashSeed(settings.seed, key), resamples: settings.resamples, level: settings.level }) : null;
       return { n, mean: m, sd, ci };
     },
     describeAngles(degrees, key) {
@@ -109,9 +108,7 @@ export async function loadStats(settings: BootstrapSettings = DEFAULT_BOOTSTRAP)
       // Circular sd in degrees; 0 for identical angles (R̄ rounds to 1, possibly just above).
       const sd = n > 1 ? (Math.sqrt(Math.max(0, -2 * Math.log(Math.min(1, r.length)))) * 180) / Math.PI : 0;
       const ci =
-        n > 1
-          ? circularBootstrapCI(degrees, m, { seed: hashSeed(settings.seed, key), resamples: settings.resamples, level: settings.level })
-          : ([m, m] as [number, number]);
+        n > 1 ? circularBootstrapCI(degrees, m, { seed: hashSeed(settings.seed, key), resamples: settings.resamples, level: settings.level }) : null;
       return { n, mean: m, sd, ci };
     },
   };

@@ -21,9 +21,9 @@ export function fmt(x: number | null | undefined, digits = 2): string {
   return x === null || x === undefined || Number.isNaN(x) ? "–" : x.toFixed(digits);
 }
 
-/** An interval as "[low, high]", or "" when there is none. */
+/** An interval as "[low, high]", or "–" when there is none (e.g. fewer than two units). */
 export function fmtCI(ci: [number, number] | null, digits = 2): string {
-  return ci ? `[${fmt(ci[0], digits)}, ${fmt(ci[1], digits)}]` : "";
+  return ci ? `[${fmt(ci[0], digits)}, ${fmt(ci[1], digits)}]` : "–";
 }
 
 /** An interval list as "[a, b] ∪ [c, d]" (degrees), or "" when there is none. */

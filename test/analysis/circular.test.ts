@@ -45,3 +45,18 @@ describe("circular statistics for angles", () => {
     expect(hi).toBeGreaterThanOrEqual(m);
   });
 });
+
+describe("intervals from fewer than two units", () => {
+  it("are null, not a zero-width [m, m], and print as –", async () => {
+    const { loadStats } = await import("../../analysis/stats.ts");
+    const { fmtCI } = await import("../../analysis/report/tables.ts");
+    const stats = await loadStats();
+    const one = stats.describe([0.7], "one:vr");
+    expect(one).toEqual({ n: 1, mean: 0.7, sd: 0, ci: null });
+    const oneAngle = stats.describeAngles([30], "one:angle");
+    expect(oneAngle.mean).toBeCloseTo(30, 12);
+    expect(oneAngle.ci).toBeNull();
+    expect(stats.describe([0.6, 0.8], "two:vr").ci).not.toBeNull();
+    expect(fmtCI(one.ci)).toBe("–");
+  });
+});

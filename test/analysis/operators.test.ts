@@ -52,6 +52,26 @@ describe("analysis operators", () => {
     expect(summary.agents[1].category).toBe("individualistic");
   });
 
+  it("a group or agent with one trajectory gets no interval (null), not [m, m]", async () => {
+    const events = fabricateRun({
+      agents: [
+        { id: "r1", type: "random", value: "prosocial" },
+        { id: "r2", type: "random", value: "competitive" },
+      ],
+      trials: 1,
+      seed: 5,
+    });
+    const { summary } = await run(events);
+    for (const x of [...summary.agents, ...summary.groups]) {
+      expect(x.trajectories).toBe(1);
+      expect(x.vr).not.toBeNull();
+      expect(x.angle).not.toBeNull();
+      expect(x.vrCI).toBeNull();
+      expect(x.angleCI).toBeNull();
+    }
+    for (const g of summary.groups) expect(g.vrCCCI).toBeNull();
+  });
+
   it("random agents score VR near the chance baseline, VR_cc interval covering 0", async () => {
     const events = fabricateRun({
       agents: [
