@@ -43,7 +43,8 @@ export interface RunSummary {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
-  bootstrap: { seed: number; level: number; resamples: number };
+  /** Interval settings; `unit` is what the bootstrap resamples (now always the trajectory). */
+  bootstrap: { seed: number; level: number; resamples: number; unit: "trajectory" };
 }
 
 /** What the choices say about the utility angle (METHOD §10); the slider's angle is always identified when present. */
@@ -476,7 +477,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
       inputTokens: acc.inputTokens,
       outputTokens: acc.outputTokens,
       costUsd: acc.costUsd,
-      bootstrap: { seed: settings.seed, level: settings.level, resamples: settings.resamples },
+      bootstrap: { seed: settings.seed, level: settings.level, resamples: settings.resamples, unit: "trajectory" },
     },
     agents,
     groups,

@@ -55,6 +55,8 @@ export function formatSummary(s: Summary): string {
       ]),
     ),
   );
+  const unitNote = `95% CIs: percentile bootstrap over ${r.bootstrap.unit === "trajectory" ? "trajectories" : r.bootstrap.unit + "s"} (${r.bootstrap.resamples} resamples)${r.method === "slider" ? "" : "; identified angles: profile likelihood"}; – = fewer than two ${r.bootstrap.unit === "trajectory" ? "trajectories" : r.bootstrap.unit + "s"}.`;
+  out.push(unitNote);
   const measures = measureTable(s);
   if (measures) out.push("", "Game measures (METHOD §11; means per valid decision or per trial):", textTable([...measures.header], measures.rows));
   out.push("", "Agents:");
@@ -79,6 +81,7 @@ export function formatSummary(s: Summary): string {
       ]),
     ),
   );
+  out.push(unitNote);
   if (s.agents.length > shown.length) out.push(`… ${s.agents.length - shown.length} more agents (see --json or hvae report)`);
   if (s.interactions.some((c) => c.partnerValue !== "none")) {
     out.push("", r.method === "slider" ? "Angle by partner's value (rows: own value):" : "Angle by partner's value (rows: own value; pooled choices):");

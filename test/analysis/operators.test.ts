@@ -9,6 +9,7 @@ import type { HvaeEvent } from "../../src/core/events.ts";
 import { createRng } from "../../src/core/random.ts";
 import { fabricateRun } from "./fabricate.ts";
 import { circularMean } from "../../analysis/stats.ts";
+import { formatSummary } from "../../analysis/report/terminal.ts";
 
 const run = (events: HvaeEvent[]) => lastValueFrom(from(events).pipe(analyze()));
 
@@ -70,6 +71,9 @@ describe("analysis operators", () => {
       expect(x.angleCI).toBeNull();
     }
     for (const g of summary.groups) expect(g.vrCCCI).toBeNull();
+    expect(summary.run.bootstrap.unit).toBe("trajectory");
+    const text = formatSummary(summary);
+    expect(text).toContain("95% CIs: percentile bootstrap over trajectories");
   });
 
   it("random agents score VR near the chance baseline, VR_cc interval covering 0", async () => {
