@@ -133,18 +133,22 @@ export function issuesToProblems(
       }
       continue;
     }
-    const registered = issue.code === "invalid_union" ? registeredAt(path) : null;
-    if (registered) {
-      const entry = valueAt(raw, path);
+    // A union chosen by `type` (agent entries, the game) fails either as a whole or, in zod 4, with
+    // the one branch it found closest, often the module-path branch's complaint about `type`:
+    // either way the entry is re-checked against the branch its `type` names.
+    const unionPath = issue.code === "invalid_union" ? path : path[path.length - 1] === "type" ? path.slice(0, -1) : null;
+    const registered = unionPath ? registeredAt(unionPath) : null;
+    if (registered && unionPath) {
+      const entry = valueAt(raw, unionPath);
       const schema = registered.schemaFor(entry);
       if (!schema) {
         const type = typeof entry === "object" && entry !== null ? (entry as { type?: unknown }).type : undefined;
-        out.push(problemAt(locator, [...path, "type"], type === undefined ? `missing (${registered.message})` : `${registered.message}, got ${show(type)}`));
+        out.push(problemAt(locator, [...unionPath, "type"], type === undefined ? `missing (${registered.message})` : `${registered.message}, got ${show(type)}`));
         continue;
       }
       const again = schema.safeParse(entry);
       if (!again.success) {
-        out.push(...issuesToProblems(again.error.issues, raw, locator, path));
+        out.push(...issuesToProblems(again.error.issues, raw, locator, unionPath));
         continue;
       }
     }

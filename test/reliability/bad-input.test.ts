@@ -47,7 +47,7 @@ const scenarioProblems: [file: string, says: RegExp, maxLines?: number][] = [
   ["fixed-unknown-agent.yaml", /pairs\[0\]\[1\]: unknown agent 'ghost' \(agents: a, b\)/],
   ["bad-game-items.yaml", /game\.items: expected primary or all, got 'everything'/],
   ["duplicate-ids.yaml", /agents\[1\]\.id: duplicate agent id 'a'/],
-  ["unknown-endpoint.yaml", /:3:\d+ agents\[0\]\.model: model 'nowhere:m': unknown endpoint 'nowhere' \(known: openai;/],
+  ["unknown-endpoint.yaml", /:3:\d+ agents\[0\]\.model: model 'nowhere:m': unknown endpoint 'nowhere' \(known: openai[,;]/],
   ["typo-endpoint.yaml", /agents\[0\]\.model: .*unknown endpoint 'locl' \(did you mean 'local'\?/],
 ];
 

@@ -144,7 +144,9 @@ describe("kill -9 at random moments, ten times, then resume", () => {
     expect(events.at(-1)).toMatchObject({ type: "run.completed", status: "completed" });
     const manifest = (await import("../../src/store/manifest.ts")).readManifest(runDir!);
     expect(manifest.status).toBe("completed");
-    expect(manifest.segments.length).toBeGreaterThanOrEqual(KILLS);
+    // Every process that got as far as asking the model had opened its segment (a kill during
+    // start-up may come before it does, more often on a loaded machine), and so did the last run.
+    expect(manifest.segments.length).toBeGreaterThanOrEqual(segments.filter((s) => s.lastRequest > s.firstRequest).length + 1);
 
     const crashRun = server.requests.slice(0);
 

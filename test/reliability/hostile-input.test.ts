@@ -134,7 +134,7 @@ agents:
       "many.yaml:5:36 agents[0].value: expected altruistic, prosocial, individualistic, competitive or an angle in degrees (did you mean 'altruistic'?)",
       "many.yaml:6:11 agents[1].id: duplicate agent id 'a' (also from agents[0])",
       "many.yaml:6:32 agents[1].value: expected altruistic, prosocial, individualistic, competitive or an angle in degrees (did you mean 'competitive'?)",
-      "many.yaml:6:52 agents[1].model: model 'nowhere:m': unknown endpoint 'nowhere' (known: openai; add it under endpoints:)",
+      "many.yaml:6:52 agents[1].model: model 'nowhere:m': unknown endpoint 'nowhere' (known: openai, anthropic, google, gguf; add it under endpoints:)",
       `many.yaml:7:20 agents[2].type: agent module not found: ${join(dir, "missing.ts")}`,
       expect.stringMatching(/^many\.yaml:8:\d+ agents\[3\]\.prompts\.templates\.nosuch: unknown template \(known: describe, /),
     ]);
