@@ -101,3 +101,42 @@ export function circularBootstrapCI(
   const alpha = (1 - level) / 2;
   return [centre + quantileSorted(stats, alpha), centre + quantileSorted(stats, 1 - alpha)];
 }
+
+/**
+ * Cluster bootstrap interval of a trajectory-weighted mean: resamples whole clusters with
+ * replacement; each resample's statistic is Σ sums / Σ counts over the drawn clusters. With `sin`
+ * and `cos` sums instead (angles), it is the circular mean atan2(Σ sin, Σ cos), as an offset from
+ * `centre` in degrees. Needs at least two clusters (callers give null otherwise).
+ *
+ * @example
+ * clusterBootstrapCI({ sums: [1.6, 0.9], counts: [2, 1] }, { seed: 7 });
+ */
+export function clusterBootstrapCI(
+  c: { sums?: readonly number[]; sin?: readonly number[]; cos?: readonly number[]; counts: readonly number[]; centre?: number },
+  opts: Omit<BootstrapOptions, "statistic"> = {},
+): [number, number] {
+  const { seed = 1, resamples = 2000, level = 0.95 } = opts;
+  const k = c.counts.length;
+  const stats = new Float64Array(resamples);
+  let state = seed >>> 0;
+  const circular = c.sin !== undefined;
+  const centre = c.centre ?? 0;
+  for (let r = 0; r < resamples; r++) {
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < k; i++) {
+      const j = Math.floor(uniformOf((state = stepState(state))) * k);
+      if (circular) {
+        a += c.sin![j];
+        b += c.cos![j];
+      } else {
+        a += c.sums![j];
+        b += c.counts[j];
+      }
+    }
+    stats[r] = circular ? wrap180(Math.atan2(a, b) / RAD - centre) : a / b;
+  }
+  stats.sort();
+  const alpha = (1 - level) / 2;
+  return [centre + quantileSorted(stats, alpha), centre + quantileSorted(stats, 1 - alpha)];
+}

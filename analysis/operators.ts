@@ -515,7 +515,7 @@ export function finalState(opts: AnalysisOptions = {}): OperatorFunction<HvaeEve
  * @example
  * const { summary } = await lastValueFrom(events$.pipe(analyze()));
  */
-export function analyze(opts: { seed?: number } & AnalysisOptions = {}): OperatorFunction<HvaeEvent, import("./summary.ts").Analysis> {
+export function analyze(opts: { seed?: number; cluster?: import("./summary.ts").ClusterOption } & AnalysisOptions = {}): OperatorFunction<HvaeEvent, import("./summary.ts").Analysis> {
   return (source) =>
     source.pipe(
       finalState(opts),

@@ -7,7 +7,7 @@
  * const stats = await loadStats();
  * stats.describe([0.8, 0.9, 1], "agent:a1:vr"); // { n: 3, mean: 0.9, sd: 0.1, ci: [lo, hi] }
  */
-import { bootstrapCI, circularBootstrapCI } from "./bootstrap.ts";
+import { bootstrapCI, circularBootstrapCI, clusterBootstrapCI } from "./bootstrap.ts";
 import { hashSeed } from "../src/core/random.ts";
 
 /** Mean, sample sd and a bootstrap interval of the mean; nulls when there is no data, ci null for fewer than two units. */
@@ -20,13 +20,13 @@ export interface Described {
 
 export interface Stats {
   /** Describes values; `key` names the quantity so each interval gets its own fixed seed. */
-  describe(values: readonly number[], key: string): Described;
+  describe(values: readonly number[], key: string, clusters?: readonly string[]): Described;
   mean(values: readonly number[]): number | null;
   /**
    * Describes angles in degrees circularly: the circular mean, the circular standard deviation
    * √(−2 ln R̄) in degrees and a bootstrap interval of the circular mean.
    */
-  describeAngles(degrees: readonly number[], key: string): Described;
+  describeAngles(degrees: readonly number[], key: string, clusters?: readonly string[]): Described;
 }
 
 /**
@@ -39,6 +39,24 @@ export interface Stats {
 export function circularMean(degrees: readonly number[]): number | null {
   const r = resultant(degrees);
   return r && r.length > 1e-12 ? r.direction : null;
+}
+
+/** Per-cluster sums (two accumulators) and counts, in first-seen cluster order. */
+function clusterSums(clusters: readonly string[], add: (i: number, acc: [number, number]) => void): { sums: [number, number][]; counts: number[] } {
+  const index = new Map<string, number>();
+  const sums: [number, number][] = [];
+  const counts: number[] = [];
+  clusters.forEach((key, i) => {
+    let j = index.get(key);
+    if (j === undefined) {
+      index.set(key, (j = sums.length));
+      sums.push([0, 0]);
+      counts.push(0);
+    }
+    add(i, sums[j]);
+    counts[j]++;
+  });
+  return { sums, counts };
 }
 
 /** Mean resultant direction (degrees) and length R̄ in [0, 1] of angles in degrees. */
@@ -90,25 +108,36 @@ export async function loadStats(settings: BootstrapSettings = DEFAULT_BOOTSTRAP)
     values.length ? (math.mean(values as number[]) as number) : null;
   return {
     mean,
-    describe(values, key) {
+    describe(values, key, clusters) {
       const n = values.length;
       if (n === 0) return { n, mean: null, sd: null, ci: null };
       const m = mean(values)!;
       const sd = n > 1 ? (math.std(values as number[], "unbiased") as unknown as number) : 0;
+      const opts = { seed: hashSeed(settings.seed, key), resamples: settings.resamples, level: settings.level };
       // One unit says nothing about its own spread: no interval rather than a zero-width [m, m].
-      const ci =
-        n > 1 ? bootstrapCI(values, { seed: hashSeed(settings.seed, key), resamples: settings.resamples, level: settings.level }) : null;
+      let ci: [number, number] | null;
+      if (clusters) {
+        const c = clusterSums(clusters, (i, acc) => (acc[0] += values[i]));
+        ci = c.counts.length > 1 ? clusterBootstrapCI({ sums: c.sums.map((x) => x[0]), counts: c.counts }, opts) : null;
+      } else ci = n > 1 ? bootstrapCI(values, opts) : null;
       return { n, mean: m, sd, ci };
     },
-    describeAngles(degrees, key) {
+    describeAngles(degrees, key, clusters) {
       const n = degrees.length;
       const r = resultant(degrees);
       if (!r || r.length <= 1e-12) return { n, mean: null, sd: null, ci: null };
       const m = r.direction;
       // Circular sd in degrees; 0 for identical angles (R̄ rounds to 1, possibly just above).
       const sd = n > 1 ? (Math.sqrt(Math.max(0, -2 * Math.log(Math.min(1, r.length)))) * 180) / Math.PI : 0;
-      const ci =
-        n > 1 ? circularBootstrapCI(degrees, m, { seed: hashSeed(settings.seed, key), resamples: settings.resamples, level: settings.level }) : null;
+      const opts = { seed: hashSeed(settings.seed, key), resamples: settings.resamples, level: settings.level };
+      let ci: [number, number] | null;
+      if (clusters) {
+        const c = clusterSums(clusters, (i, acc) => {
+          acc[0] += Math.sin((degrees[i] * Math.PI) / 180);
+          acc[1] += Math.cos((degrees[i] * Math.PI) / 180);
+        });
+        ci = c.counts.length > 1 ? clusterBootstrapCI({ sin: c.sums.map((x) => x[0]), cos: c.sums.map((x) => x[1]), counts: c.counts, centre: m }, opts) : null;
+      } else ci = n > 1 ? circularBootstrapCI(degrees, m, opts) : null;
       return { n, mean: m, sd, ci };
     },
   };

@@ -44,7 +44,43 @@ export interface RunSummary {
   outputTokens: number;
   costUsd: number;
   /** Interval settings; `unit` is what the bootstrap resamples (now always the trajectory). */
-  bootstrap: { seed: number; level: number; resamples: number; unit: "trajectory" };
+  bootstrap: { seed: number; level: number; resamples: number; unit: BootstrapUnit; agentUnit: BootstrapUnit };
+}
+
+/** What `--cluster` asks for; `none` resamples trajectories. */
+export const CLUSTER_OPTIONS = ["none", "agent", "partner", "pair"] as const;
+export type ClusterOption = (typeof CLUSTER_OPTIONS)[number];
+/** The resampled unit as written in `run.bootstrap.unit`. */
+export type BootstrapUnit = "trajectory" | "agent" | "partner" | "pair";
+
+/**
+ * The default cluster: the independent unit of the design. Fixed pairs → pair; partners that vary
+ * (round-robin, random) → partner; no pairing → agent when a group holds several agents (a
+ * population), else the trajectory.
+ *
+ * @example
+ * defaultCluster("fixed", false); // "pair"
+ */
+export function defaultCluster(pairing: string, population: boolean): ClusterOption {
+  if (pairing === "fixed") return "pair";
+  if (pairing === "round-robin" || pairing === "random") return "partner";
+  return population ? "agent" : "none";
+}
+
+const unitOf = (c: ClusterOption): BootstrapUnit => (c === "none" ? "trajectory" : c);
+
+/** The cluster key of a trajectory, or undefined for plain trajectory resampling. */
+function clusterKeyOf(c: ClusterOption): ((t: TrajectoryRecord) => string) | undefined {
+  switch (c) {
+    case "none":
+      return undefined;
+    case "agent":
+      return (t) => t.agentId;
+    case "partner":
+      return (t) => t.partnerId ?? `session:${t.sessionId}`;
+    case "pair":
+      return (t) => (t.partnerId === null ? `session:${t.sessionId}` : [t.agentId, t.partnerId].sort().join("\u0000"));
+  }
 }
 
 /** What the choices say about the utility angle (METHOD §10); the slider's angle is always identified when present. */
@@ -241,7 +277,7 @@ const fromIdentification = (id: Identification): AngleIdentification => ({
  * @example
  * const { summary } = await summarize(acc, { seed: 7 });
  */
-export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {}): Promise<Analysis> {
+export async function summarize(acc: RunAccumulator, opts: { seed?: number; cluster?: ClusterOption } = {}): Promise<Analysis> {
   const run = acc.run;
   if (!run) throw new Error("no run.started event in the stream");
   // Each scored unit (a trajectory) enters six samples (agent, group and cell; angle and VR).
@@ -255,6 +291,15 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
   const slider = run.method === "slider";
   const game = acc.game!;
   const byAgent = groupBy(acc.trajectories, (t) => t.agentId);
+  // Intervals resample the design's independent unit (METHOD §12). Agent rows cannot resample
+  // agents, so an agent-clustered run resamples partners (or trajectories) within each agent.
+  const population = [...groupBy([...acc.agents.values()], (a) => JSON.stringify([a.info.model ?? a.info.type, targetLabel(a.info.value), a.info.condition])).values()].some((m) => m.length > 1);
+  const cluster = opts.cluster ?? defaultCluster(run.pairing, population);
+  const agentCluster: ClusterOption = cluster === "agent" ? (run.pairing === "none" ? "none" : "partner") : cluster;
+  const groupKeyOf = clusterKeyOf(cluster);
+  const agentKeyOf = clusterKeyOf(agentCluster);
+  const keysOf = (xs: readonly TrajectoryRecord[], field: "angle" | "vr", key: ((t: TrajectoryRecord) => string) | undefined) =>
+    key ? xs.filter((t) => t[field] !== null).map(key) : undefined;
   const angleOf = (xs: readonly TrajectoryRecord[]) => present(xs, "angle");
   const vrOf = (xs: readonly TrajectoryRecord[]) => present(xs, "vr");
   const accuracy = (xs: readonly TrajectoryRecord[]) => {
@@ -268,11 +313,11 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
     const info = tally.info;
     const target = info.value as ValueTarget;
     const ts = byAgent.get(info.id) ?? [];
-    const v = stats.describe(vrOf(ts), `agent:${info.id}:vr`);
+    const v = stats.describe(vrOf(ts), `agent:${info.id}:vr`, keysOf(ts, "vr", agentKeyOf));
     let angle: number | null, angleCI: Interval | null, categoryAccuracy: number | null, chance: number | null;
     let ident: AngleIdentification;
     if (slider) {
-      const a = stats.describeAngles(angleOf(ts), `agent:${info.id}:angle`);
+      const a = stats.describeAngles(angleOf(ts), `agent:${info.id}:angle`, keysOf(ts, "angle", agentKeyOf));
       [angle, angleCI, categoryAccuracy] = [a.mean, a.ci, accuracy(ts)];
       chance = chanceBaseline(target);
       ident = SLIDER_IDENTIFIED(angle);
@@ -319,9 +364,9 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
     let catAcc: number | null;
     let chance: number | null;
     let ident: AngleIdentification;
-    const v = stats.describe(vrOf(ts), `group:${key}:vr`);
+    const v = stats.describe(vrOf(ts), `group:${key}:vr`, keysOf(ts, "vr", groupKeyOf));
     if (slider) {
-      a = stats.describeAngles(angleOf(ts), `group:${key}:angle`);
+      a = stats.describeAngles(angleOf(ts), `group:${key}:angle`, keysOf(ts, "angle", groupKeyOf));
       catAcc = accuracy(ts);
       chance = chanceBaseline(target);
       ident = SLIDER_IDENTIFIED(a.mean);
@@ -388,10 +433,10 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
   for (const [key, ts] of cells) {
     const [value, partnerValue] = JSON.parse(key) as [string, string];
     const target = acc.agents.get(ts[0].agentId)!.info.value as ValueTarget;
-    const v = stats.describe(vrOf(ts), `cell:${key}:vr`);
+    const v = stats.describe(vrOf(ts), `cell:${key}:vr`, keysOf(ts, "vr", groupKeyOf));
     let angle: number | null, angleCI: Interval | null, ident: AngleIdentification, chance: number | null;
     if (slider) {
-      const a = stats.describeAngles(angleOf(ts), `cell:${key}:angle`);
+      const a = stats.describeAngles(angleOf(ts), `cell:${key}:angle`, keysOf(ts, "angle", groupKeyOf));
       [angle, angleCI, ident, chance] = [a.mean, a.ci, SLIDER_IDENTIFIED(a.mean), chanceBaseline(target)];
     } else {
       // The cell's choices pooled over the agents of this value with partners of that value.
@@ -477,7 +522,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number } = {
       inputTokens: acc.inputTokens,
       outputTokens: acc.outputTokens,
       costUsd: acc.costUsd,
-      bootstrap: { seed: settings.seed, level: settings.level, resamples: settings.resamples, unit: "trajectory" },
+      bootstrap: { seed: settings.seed, level: settings.level, resamples: settings.resamples, unit: unitOf(cluster), agentUnit: unitOf(agentCluster) },
     },
     agents,
     groups,

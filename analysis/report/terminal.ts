@@ -55,7 +55,11 @@ export function formatSummary(s: Summary): string {
       ]),
     ),
   );
-  const unitNote = `95% CIs: percentile bootstrap over ${r.bootstrap.unit === "trajectory" ? "trajectories" : r.bootstrap.unit + "s"} (${r.bootstrap.resamples} resamples)${r.method === "slider" ? "" : "; identified angles: profile likelihood"}; – = fewer than two ${r.bootstrap.unit === "trajectory" ? "trajectories" : r.bootstrap.unit + "s"}.`;
+  const b = r.bootstrap;
+  const plural = (u: string) => (u === "trajectory" ? "trajectories" : `${u}s`);
+  const unitNote =
+    `95% CIs: percentile bootstrap over ${plural(b.unit)}${b.agentUnit !== b.unit ? ` (agent rows: ${plural(b.agentUnit)} within the agent)` : ""}, ` +
+    `${b.resamples} resamples${r.method === "slider" ? "" : "; identified angles: profile likelihood"}; – = fewer than two units.`;
   out.push(unitNote);
   const measures = measureTable(s);
   if (measures) out.push("", "Game measures (METHOD §11; means per valid decision or per trial):", textTable([...measures.header], measures.rows));

@@ -60,3 +60,40 @@ describe("intervals from fewer than two units", () => {
     expect(fmtCI(one.ci)).toBe("–");
   });
 });
+
+describe("clustered intervals (--cluster)", () => {
+  it("default to the design's unit, resample clusters, and give null from fewer than two clusters", async () => {
+    const { from, lastValueFrom } = await import("rxjs");
+    const { analyze } = await import("../../analysis/operators.ts");
+    const { fabricateRun } = await import("./fabricate.ts");
+    const { defaultCluster } = await import("../../analysis/summary.ts");
+    expect(defaultCluster("fixed", false)).toBe("pair");
+    expect(defaultCluster("round-robin", false)).toBe("partner");
+    expect(defaultCluster("none", true)).toBe("agent");
+    expect(defaultCluster("none", false)).toBe("none");
+    const events = fabricateRun({
+      agents: ["prosocial", "competitive", "individualistic"].map((v, i) => ({ id: `r${i}`, type: "random" as const, value: v as "prosocial" })),
+      trials: 20,
+      pairing: "round-robin",
+      seed: 9,
+    });
+    const go = (cluster?: "none" | "agent" | "partner" | "pair") => lastValueFrom(from(events).pipe(analyze({ cluster })));
+    const byDefault = (await go()).summary;
+    expect(byDefault.run.bootstrap.unit).toBe("partner");
+    const none = (await go("none")).summary;
+    expect(none.run.bootstrap.unit).toBe("trajectory");
+    const g0 = byDefault.groups[0];
+    const n0 = none.groups.find((g) => g.value === g0.value)!;
+    expect(g0.vr).toBe(n0.vr); // the point estimate does not depend on the unit
+    expect(g0.vrCI).not.toEqual(n0.vrCI);
+    // One agent per group: clustering by agent leaves one cluster, so no interval.
+    const agent = (await go("agent")).summary;
+    expect(agent.run.bootstrap.unit).toBe("agent");
+    expect(agent.run.bootstrap.agentUnit).toBe("partner");
+    for (const g of agent.groups) {
+      expect(g.vrCI).toBeNull();
+      expect(g.angleCI).toBeNull();
+    }
+    for (const a of agent.agents) expect(a.vrCI).not.toBeNull(); // two partners each
+  });
+});

@@ -10,7 +10,7 @@ import { lastValueFrom } from "rxjs";
 import { gameOfRun, preloadRunGame } from "../../../analysis/game-of-run.ts";
 import { analyze } from "../../../analysis/operators.ts";
 import { readManifest } from "../../store/manifest.ts";
-import type { Analysis } from "../../../analysis/summary.ts";
+import { CLUSTER_OPTIONS, type Analysis, type ClusterOption } from "../../../analysis/summary.ts";
 import { formatSummary } from "../../../analysis/report/terminal.ts";
 import { eventsPath, manifestPath } from "../../store/run-dir.ts";
 import { readEvents } from "../../store/jsonl-reader.ts";
@@ -18,7 +18,7 @@ import { refuseDuplicates } from "../../store/log-integrity.ts";
 import { parseFlags } from "../args.ts";
 import { InputError } from "../../core/errors.ts";
 
-const USAGE = "hvae analyze <runDir> [--json]";
+const USAGE = "hvae analyze <runDir> [--json] [--cluster none|agent|partner|pair]";
 
 /** The event log of a run directory, checked to exist; InputError naming the problem otherwise. */
 export function runLogPath(runDir: string): string {
@@ -37,13 +37,13 @@ export function runLogPath(runDir: string): string {
  * @example
  * const { summary } = await analyzeRun("runs/demo-x");
  */
-export async function analyzeRun(runDir: string): Promise<Analysis> {
+export async function analyzeRun(runDir: string, opts: { cluster?: ClusterOption } = {}): Promise<Analysis> {
   const path = runLogPath(runDir);
   // A user's game module is loaded from the scenario's directory, as the run loaded it.
   const dir = existsSync(manifestPath(runDir)) ? readManifest(runDir).scenarioDir : undefined;
   if (dir !== undefined) await preloadRunGame(path, dir);
   try {
-    return await lastValueFrom(readEvents(path).pipe(refuseDuplicates(path), analyze({ resolveGame: (ev) => gameOfRun(ev, dir) })));
+    return await lastValueFrom(readEvents(path).pipe(refuseDuplicates(path), analyze({ resolveGame: (ev) => gameOfRun(ev, dir), ...opts })));
   } catch (err) {
     if (err instanceof Error && /no run\.started/.test(err.message)) {
       throw new InputError(`${path}: empty event log (no run.started event)`);
@@ -53,13 +53,17 @@ export async function analyzeRun(runDir: string): Promise<Analysis> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { json: { type: "boolean" } }, USAGE);
+  const { values, positionals } = parseFlags(argv, { json: { type: "boolean" }, cluster: { type: "string" } }, USAGE);
   if (values.help) {
     console.log(`usage: ${USAGE}`);
     return 0;
   }
   if (positionals.length !== 1) throw new InputError(`expected one run directory\nusage: ${USAGE}`);
-  const { summary } = await analyzeRun(positionals[0]);
+  const cluster = values.cluster as string | undefined;
+  if (cluster !== undefined && !(CLUSTER_OPTIONS as readonly string[]).includes(cluster)) {
+    throw new InputError(`--cluster: expected ${CLUSTER_OPTIONS.join("|")}, got '${cluster}'\nusage: ${USAGE}`);
+  }
+  const { summary } = await analyzeRun(positionals[0], { cluster: cluster as ClusterOption | undefined });
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
   return 0;
 }
