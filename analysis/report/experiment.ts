@@ -10,7 +10,7 @@
  * page.figures[0].svg; // the radar chart
  */
 import type { RenderedChart } from "./charts.ts";
-import { fmt, fmtCI } from "./tables.ts";
+import { COMPARISON_HEADER, comparisonRow } from "./tables.ts";
 
 /** What the report needs of a comparison result (src/cli/commands/compare.ts builds it). */
 export interface ExperimentData {
@@ -172,26 +172,10 @@ function table(header: string[], rows: string[][]): string {
  */
 export async function experimentReport(o: { vr: ExperimentData; vrCC: ExperimentData; title: string }): Promise<{ html: string; figures: RenderedChart[] }> {
   const figures = [await render("vr-radar", "VR per target value", radarSpec(o.vr)), await render("vrcc-by-value", "VR_cc by target value", vrccSpec(o.vrCC))];
-  const sig = (p: number | null) => (p !== null && p < 0.05 ? "<b>*</b>" : "");
   const comparisons = o.vrCC.comparisons.length
     ? table(
-        ["factor", "cell a", "cell b", "value", "model", "condition", "VR_cc a", "VR_cc b", "b − a", "95% CI", "p", "p (Holm)", "Hedges' g", ""],
-        o.vrCC.comparisons.map((c) => [
-          esc(c.factor),
-          `${esc(c.cellA)} (${esc(String(c.levelA))})`,
-          `${esc(c.cellB)} (${esc(String(c.levelB))})`,
-          esc(c.value),
-          esc(c.model),
-          esc(c.condition ?? "–"),
-          fmt(c.a, 3),
-          fmt(c.b, 3),
-          fmt(c.difference, 3),
-          fmtCI(c.ci, 3),
-          fmt(c.p, 4),
-          fmt(c.pAdjusted, 4),
-          fmt(c.effect, 2),
-          sig(c.pAdjusted),
-        ]),
+        COMPARISON_HEADER,
+        o.vrCC.comparisons.map((c) => comparisonRow(c, esc, "<b>*</b>")),
       )
     : "<p>No two cells differ in exactly one factor: nothing to compare.</p>";
   const cost = table(

@@ -98,3 +98,53 @@ export function measureTable(s: Summary): TableData | null {
     numeric: [false, false, true, ...labels.map(() => true)],
   };
 }
+
+/** What a row of the comparisons table shows of one comparison (`hvae compare`). */
+export interface ComparisonCells {
+  factor: string;
+  cellA: string;
+  cellB: string;
+  levelA: unknown;
+  levelB: unknown;
+  value: string;
+  model: string;
+  condition: string | null;
+  a: number | null;
+  b: number | null;
+  difference: number | null;
+  ci: [number, number] | null;
+  p: number | null;
+  pAdjusted: number | null;
+  effect: number | null;
+}
+
+/** The comparisons table's columns, shared by the terminal table and the experiment report. */
+export const COMPARISON_HEADER = ["factor", "cell a", "cell b", "value", "model", "condition", "est. a", "est. b", "b − a", "95% CI", "p", "p (Holm)", "Hedges' g", ""];
+
+/**
+ * One comparison as table cells; `text` escapes the free-text cells (HTML) and `mark` flags a
+ * Holm-significant row.
+ */
+export function comparisonRow(
+  c: ComparisonCells,
+  text: (s: string) => string = (s) => s,
+  mark = "*",
+): string[] {
+  return [
+    text(c.factor),
+    `${text(c.cellA)} (${text(String(c.levelA))})`,
+    `${text(c.cellB)} (${text(String(c.levelB))})`,
+    text(c.value),
+    text(c.model),
+    text(c.condition ?? "–"),
+    fmt(c.a, 3),
+    fmt(c.b, 3),
+    fmt(c.difference, 3),
+    fmtCI(c.ci, 3),
+    fmt(c.p, 4),
+    fmt(c.pAdjusted, 4),
+    fmt(c.effect, 2),
+    c.pAdjusted !== null && c.pAdjusted < 0.05 ? mark : "",
+  ];
+}
+

@@ -106,7 +106,18 @@ describe("experiments", () => {
     expect(result.comparisons).toHaveLength(8);
     expect(new Set(result.comparisons.map((c) => c.factor))).toEqual(new Set(["model", "prompts.goal"]));
     for (const c of result.comparisons) if (c.p !== null) expect(c.pAdjusted!).toBeGreaterThanOrEqual(c.p);
-  }, 240_000);
+
+    // The experiment's report: the page with its comparisons, the figures as SVG, the cells table.
+    const report = await hvae(["report", dir]);
+    expect(report.code, report.stderr).toBe(0);
+    const html = readFileSync(join(dir, "report", "report.html"), "utf8");
+    expect(html).toContain("Comparisons between cells (VR_cc)");
+    expect((html.match(/<tr>/g) ?? []).length).toBe(1 + 8 + 1 + 4); // comparisons + header, cost + header
+    for (const f of ["vr-radar.svg", "vrcc-by-value.svg"]) expect(readFileSync(join(dir, "report", "figures", f), "utf8")).toMatch(/^<svg/);
+    const csv = readFileSync(join(dir, "report", "cells.csv"), "utf8").trim().split("\n");
+    expect(csv[0]).toMatch(/^cell,model,prompts\.goal,model,condition,prosocial,prosocial 95% CI,individualistic/);
+    expect(csv).toHaveLength(1 + 4);
+  }, 300_000);
 
   it("a cell on an unusable endpoint fails alone (exit 3); resume plays only that cell", async () => {
     const swept = scenario("failing", `${AGENTS}sweep:\n  model: ["good:model-a", "bad:model-a"]\n`);

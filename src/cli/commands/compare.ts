@@ -13,7 +13,7 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { compareSamples, estimate, holm, type Estimate, type Sample } from "../../../analysis/compare.ts";
-import { fmt, fmtCI } from "../../../analysis/report/tables.ts";
+import { COMPARISON_HEADER, comparisonRow, fmt, fmtCI } from "../../../analysis/report/tables.ts";
 import { textTable } from "../../../analysis/report/terminal.ts";
 import { valueRank } from "../../../analysis/summary.ts";
 import { InputError } from "../../core/errors.ts";
@@ -335,23 +335,8 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`\ncomparisons (${result.comparisons.length}; * Holm-adjusted p < 0.05)\n`);
   console.log(
     textTable(
-      ["factor", "a", "b", "value", "model", "condition", "est. a", "est. b", "b − a", "95% CI", "p", "p (Holm)", "g", ""],
-      result.comparisons.map((c) => [
-        c.factor,
-        `${c.cellA} (${String(c.levelA)})`,
-        `${c.cellB} (${String(c.levelB)})`,
-        c.value,
-        c.model,
-        c.condition ?? "-",
-        fmt(c.a, 3),
-        fmt(c.b, 3),
-        fmt(c.difference, 3),
-        fmtCI(c.ci, 3),
-        fmt(c.p, 4),
-        fmt(c.pAdjusted, 4),
-        fmt(c.effect, 2),
-        c.pAdjusted !== null && c.pAdjusted < 0.05 ? "*" : "",
-      ]),
+      COMPARISON_HEADER,
+      result.comparisons.map((c) => comparisonRow(c)),
     ),
   );
   console.log(`\n${result.method}`);
