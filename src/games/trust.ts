@@ -18,10 +18,10 @@
  * game.settle(state, 0, [{ member: 0, option: 2 }, { member: 1, option: 5 }]).received; // [15, 15]
  */
 import { z } from "zod";
-import type { Game, GameModule, Move, MoveOption, Played } from "./contract.ts";
-import { EXACT_TIES, laterMoverChoice, readNumber, readNumberOrNull } from "./belief.ts";
+import type { Game, GameModule, MoveOption } from "./contract.ts";
 import { Amount, MAX_OPTIONS, Rounds, amounts, checkGrid, clean, divides, num } from "./grid.ts";
-import { optionVars, presentationOrder, shuffleSeed } from "./presentation.ts";
+import { leaderFollower } from "./leader-follower.ts";
+import { optionVars } from "./presentation.ts";
 
 export const TrustSpec = z
   .object({
@@ -66,7 +66,6 @@ export function createTrust(spec: TrustSpec): Game {
   const m = spec.multiplier;
   const sends = amounts(E, spec.step);
   const shares = amounts(1, spec.returnStep);
-  const where = "trust";
   const sendOptions: MoveOption[] = sends.map((s) => ({
     action: s,
     self: null,
@@ -91,76 +90,25 @@ export function createTrust(spec: TrustSpec): Game {
       text: `give back ${num(r)} coins (${num(share * 100)}% of what you received; you keep ${num(pays[1])})`,
     }));
 
-  const sendMove = (round: number): Move => ({ itemId: "send", member: 0, role: "investor", options: sendOptions, facts: { round: round + 1 } });
-  const returnMove = (round: number, sent: number | null): Move => ({
-    itemId: "return",
-    member: 1,
-    role: "trustee",
-    options: returnOptions(sent),
-    facts: { round: round + 1, sent, received: sent === null ? 0 : clean(m * sent) },
-  });
-  const sentOf = (played: readonly Played[]): number | null => {
-    const p = played.find((x) => x.member === 0);
-    return p && p.option !== null ? sends[p.option] : null;
-  };
-
-  return {
+  return leaderFollower({
     type: "trust",
-    groupSize: 2,
-    alone: false,
-    turns: "sequential",
     roles: ROLES,
     rounds: spec.rounds,
-    items: [],
-    scoring: "choices",
-    tieTolerance: EXACT_TIES,
+    shuffleOptions: spec.shuffleOptions,
     templates: TEMPLATES,
-
-    start: (rng) => ({ shuffle: shuffleSeed(spec.shuffleOptions, rng) }),
-    stages: () => [[0], [1]],
-    move(_state, round, member, earlier) {
-      if (member === 0) return sendMove(round);
-      if (member === 1) return returnMove(round, sentOf(earlier));
-      throw new Error(`${where}: member ${member} outside the pair`);
+    lead: { itemId: "send", fact: "sent", gridName: "amounts", amounts: sends, options: sendOptions },
+    follow: {
+      itemId: "return",
+      options: returnOptions,
+      payoffs: (sent) => returns(sent).map((o) => o.pays),
+      facts: (sent) => ({ sent, received: sent === null ? 0 : clean(m * sent) }),
     },
-    presentation: presentationOrder,
-
-    settle(state, round, played) {
-      const sent = sentOf(played);
-      const answer = played.find((x) => x.member === 1)?.option ?? null;
-      const options = returns(sent);
-      const back = answer === null ? 0 : options[answer].r;
+    settle(sent, answer) {
+      const back = answer === null ? 0 : returns(sent)[answer].r;
       const got = sent === null ? 0 : clean(m * sent);
-      return {
-        received: [clean((sent === null ? E : E - sent) + back), clean(got - back)],
-        state,
-        facts: { round: round + 1, sent, multiplied: got, returned: back },
-        end: null,
-      };
+      return { received: [clean((sent === null ? E : E - sent) + back), clean(got - back)], facts: { sent, multiplied: got, returned: back } };
     },
-
-    outcomes(move, beliefDeg) {
-      if (move.itemId === "return") return returns(readNumberOrNull(move.facts, "sent", where)).map((o) => o.pays);
-      return sends.map((s) => {
-        const pays = returns(s).map((o) => o.pays);
-        return pays[laterMoverChoice(pays, 1, 0, beliefDeg, EXACT_TIES)];
-      });
-    },
-
-    restore(itemId, role, member, facts) {
-      const round = readNumber(facts, "round", where) - 1;
-      if (itemId === "send" && role === "investor" && member === 0) return sendMove(round);
-      if (itemId === "return" && role === "trustee" && member === 1) {
-        const sent = readNumberOrNull(facts, "sent", where);
-        if (sent !== null && !sends.includes(sent)) throw new Error(`${where}: facts.sent ${sent} is not one of the amounts ${sends.join(", ")}`);
-        return returnMove(round, sent);
-      }
-      throw new Error(`${where}: unknown move ${itemId} (role ${role}, member ${member})`);
-    },
-
-    promptVars(move, presented) {
-      const trustee = move.itemId === "return";
-      const sent = trustee ? (move.facts.sent as number | null) : null;
+    promptVars(trustee, sent, move, presented) {
       return {
         role: trustee ? "trustee" : "investor",
         round: Number(move.facts.round),
@@ -178,7 +126,7 @@ export function createTrust(spec: TrustSpec): Game {
         ...optionVars(presented),
       };
     },
-  };
+  });
 }
 
 export const trust: GameModule<TrustSpec> = {

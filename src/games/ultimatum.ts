@@ -16,10 +16,10 @@
  * game.settle(state, 0, [{ member: 0, option: 3 }, { member: 1, option: 0 }]).received; // [70, 30]
  */
 import { z } from "zod";
-import type { Game, GameModule, Move, MoveOption, Played } from "./contract.ts";
-import { EXACT_TIES, laterMoverChoice, readNumber, readNumberOrNull } from "./belief.ts";
+import type { Game, GameModule, MoveOption } from "./contract.ts";
 import { Amount, Rounds, amounts, checkGrid, clean, num } from "./grid.ts";
-import { optionVars, presentationOrder, shuffleSeed } from "./presentation.ts";
+import { leaderFollower } from "./leader-follower.ts";
+import { optionVars } from "./presentation.ts";
 
 export const UltimatumSpec = z
   .object({
@@ -52,7 +52,6 @@ const TEMPLATES = {
 export function createUltimatum(spec: UltimatumSpec): Game {
   const E = spec.endowment;
   const offers = amounts(E, spec.step);
-  const where = "ultimatum";
   const offerOptions: MoveOption[] = offers.map((x) => ({ action: x, self: null, other: null, text: `offer ${num(x)} coins (keep ${num(E - x)} if accepted)` }));
 
   const respondOptions = (offer: number | null): MoveOption[] =>
@@ -65,78 +64,22 @@ export function createUltimatum(spec: UltimatumSpec): Game {
           { action: "accept", self: offer, other: clean(E - offer), text: `accept: you get ${num(offer)}, the proposer keeps ${num(E - offer)}` },
           { action: "reject", self: 0, other: 0, text: "reject: you both get 0" },
         ];
-
-  const offerMove = (round: number): Move => ({ itemId: "offer", member: 0, role: "proposer", options: offerOptions, facts: { round: round + 1 } });
-  const respondMove = (round: number, offer: number | null): Move => ({
-    itemId: "respond",
-    member: 1,
-    role: "responder",
-    options: respondOptions(offer),
-    facts: { round: round + 1, offer },
-  });
   /** Member order [proposer, responder] of each response option. */
   const respondPayoffs = (offer: number | null): number[][] => (offer === null ? [[0, 0], [0, 0]] : [[clean(E - offer), offer], [0, 0]]);
 
-  const offerOf = (played: readonly Played[]): number | null => {
-    const p = played.find((x) => x.member === 0);
-    return p && p.option !== null ? offers[p.option] : null;
-  };
-
-  return {
+  return leaderFollower({
     type: "ultimatum",
-    groupSize: 2,
-    alone: false,
-    turns: "sequential",
     roles: ROLES,
     rounds: spec.rounds,
-    items: [],
-    scoring: "choices",
-    tieTolerance: EXACT_TIES,
+    shuffleOptions: spec.shuffleOptions,
     templates: TEMPLATES,
-
-    start: (rng) => ({ shuffle: shuffleSeed(spec.shuffleOptions, rng) }),
-    stages: () => [[0], [1]],
-    move(_state, round, member, earlier) {
-      if (member === 0) return offerMove(round);
-      if (member === 1) return respondMove(round, offerOf(earlier));
-      throw new Error(`${where}: member ${member} outside the pair`);
-    },
-    presentation: presentationOrder,
-
-    settle(state, round, played) {
-      const offer = offerOf(played);
-      const answer = played.find((x) => x.member === 1)?.option ?? null;
+    lead: { itemId: "offer", fact: "offer", gridName: "offers", amounts: offers, options: offerOptions },
+    follow: { itemId: "respond", options: respondOptions, payoffs: respondPayoffs, facts: (offer) => ({ offer }) },
+    settle(offer, answer) {
       const accepted = offer !== null && answer === 0;
-      return {
-        received: accepted ? [clean(E - offer), offer] : [0, 0],
-        state,
-        facts: { round: round + 1, offer, accepted },
-        end: null,
-      };
+      return { received: accepted ? [clean(E - offer), offer] : [0, 0], facts: { offer, accepted } };
     },
-
-    outcomes(move, beliefDeg) {
-      if (move.itemId === "respond") return respondPayoffs(readNumberOrNull(move.facts, "offer", where));
-      return offers.map((x) => {
-        const answers = respondPayoffs(x);
-        return answers[laterMoverChoice(answers, 1, 0, beliefDeg, EXACT_TIES)];
-      });
-    },
-
-    restore(itemId, role, member, facts) {
-      const round = readNumber(facts, "round", where) - 1;
-      if (itemId === "offer" && role === "proposer" && member === 0) return offerMove(round);
-      if (itemId === "respond" && role === "responder" && member === 1) {
-        const offer = readNumberOrNull(facts, "offer", where);
-        if (offer !== null && !offers.includes(offer)) throw new Error(`${where}: facts.offer ${offer} is not one of the offers ${offers.join(", ")}`);
-        return respondMove(round, offer);
-      }
-      throw new Error(`${where}: unknown move ${itemId} (role ${role}, member ${member})`);
-    },
-
-    promptVars(move, presented) {
-      const responder = move.itemId === "respond";
-      const offer = responder ? (move.facts.offer as number | null) : null;
+    promptVars(responder, offer, move, presented) {
       return {
         role: responder ? "responder" : "proposer",
         round: Number(move.facts.round),
@@ -153,7 +96,7 @@ export function createUltimatum(spec: UltimatumSpec): Game {
         ...optionVars(presented),
       };
     },
-  };
+  });
 }
 
 export const ultimatum: GameModule<UltimatumSpec> = {
