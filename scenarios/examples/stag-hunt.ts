@@ -19,6 +19,10 @@
  */
 import { z } from "zod";
 import type { Game, GameModule, Move, MoveOption, Played } from "../../src/games/contract.ts";
+// The helpers the built-in simultaneous games use: the log's encoding of last round's choices,
+// and the pieces of a one-stage round. A module may use them or write its own.
+import { previousFact, readPrevious } from "../../src/games/belief.ts";
+import { allAtOnce, checkRestorable, jointChoices } from "../../src/games/simultaneous.ts";
 
 export const StagHuntSpec = z
   .object({
@@ -62,18 +66,13 @@ export function createStagHunt(spec: StagHuntSpec): Game {
     const caught = stags.filter(Boolean).length >= needed;
     return stags.map((s) => (s ? (caught ? spec.stag : 0) : spec.hare));
   };
-  const readPrevious = (move: Move): (number | null)[] | null => {
-    const p = move.facts.previous;
-    if (p === null || p === undefined) return null;
-    if (!Array.isArray(p) || p.length !== n) throw new Error(`stag-hunt: facts.previous must be ${n} choices or null`);
-    return (p as number[]).map((o) => (o === -1 ? null : o));
-  };
-  const moveOf = (member: number, round: number, previous: (number | null)[] | null): Move => ({
+  const previousOf = (move: Move) => readPrevious(move.facts.previous, n, options.length, "stag-hunt");
+  const moveOf = (member: number, round: number, previous: readonly (number | null)[] | null): Move => ({
     itemId: "hunt",
     member,
     role: null,
     options,
-    facts: { round: round + 1, previous: previous === null ? null : previous.map((o) => (o === null ? -1 : o)) },
+    facts: { round: round + 1, previous: previousFact(previous) },
   });
 
   return {
@@ -100,20 +99,19 @@ export function createStagHunt(spec: StagHuntSpec): Game {
     },
 
     start: () => ({ previous: null }),
-    stages: () => [Array.from({ length: n }, (_, i) => i)],
-    move: (state, round, member) => moveOf(member, round, state.previous as (number | null)[] | null),
+    stages: () => allAtOnce(n),
+    move: (state, round, member) => moveOf(member, round, state.previous as readonly (number | null)[] | null),
     presentation: (_state, _round, move) => move.options.map((_, k) => k),
 
     settle(state, round, played: readonly Played[]) {
-      const chosen: (number | null)[] = new Array(n).fill(null);
-      for (const p of played) chosen[p.member] = p.option;
+      const chosen = jointChoices(n, played);
       const stags = chosen.map((o) => o === 1);
       const count = stags.filter(Boolean).length;
       return { received: pay(stags), state: { ...state, previous: chosen }, facts: { round: round + 1, stagHunters: count, caught: count >= needed }, end: null };
     },
 
     outcomes(move) {
-      const previous = readPrevious(move);
+      const previous = previousOf(move);
       const i = move.member;
       let known = 0; // other members known to hunt the stag
       let unknown = 0; // other members whose choice is unknown (½ stag each)
@@ -135,12 +133,12 @@ export function createStagHunt(spec: StagHuntSpec): Game {
     },
 
     restore(itemId, role, member, facts) {
-      if (itemId !== "hunt" || role !== null) throw new Error(`stag-hunt: unknown move ${itemId}`);
-      return moveOf(member, Number(facts.round) - 1, readPrevious({ itemId, role, member, options, facts }));
+      checkRestorable("stag-hunt", itemId, "hunt", role, member, n);
+      return moveOf(member, Number(facts.round) - 1, readPrevious(facts.previous, n, options.length, "stag-hunt"));
     },
 
     promptVars(move, presented) {
-      const previous = readPrevious(move);
+      const previous = previousOf(move);
       const stags = previous ? previous.filter((o) => o === 1).length : 0;
       return {
         groupSize: n,

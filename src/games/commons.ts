@@ -33,6 +33,7 @@ import type { Fact, Game, GameModule, GameState, Move, MoveOption, Played } from
 import { EXACT_TIES, MAX_SUPPORT, previousFact, readNumber, readPrevious, uniformSums } from "./belief.ts";
 import { Amount, GroupSize, MAX_OPTIONS, Rounds, clean, divides, num, spaced } from "./grid.ts";
 import { optionVars, presentationOrder, shuffleSeed } from "./presentation.ts";
+import { allAtOnce, checkRestorable, jointChoices, lastRound, memoised } from "./simultaneous.ts";
 
 /** Members a commons group may have. */
 export const COMMONS_MAX_GROUP = 20;
@@ -188,7 +189,6 @@ export function createCommons(spec: CommonsSpec): Game {
   });
 
   // The first round's foresight is the same for every group of every trial: keep a few results.
-  const memo = new Map<string, number[][]>();
   const sums = new Map<number, Map<number, number>>();
   const sumsOf = (count: number) => {
     let d = sums.get(count);
@@ -252,13 +252,12 @@ export function createCommons(spec: CommonsSpec): Game {
     templates: TEMPLATES,
 
     start: (rng) => ({ stock: spec.stock, previous: null, shuffle: shuffleSeed(spec.shuffleOptions, rng) }),
-    stages: () => [Array.from({ length: n }, (_, i) => i)],
+    stages: () => allAtOnce(n),
     move: (state, round, member) => moveOf(member, round, state.stock as number, state.previous as (number | null)[] | null),
     presentation: presentationOrder,
 
     settle(state: GameState, round: number, played: readonly Played[]) {
-      const chosen: (number | null)[] = new Array(n).fill(null);
-      for (const p of played) chosen[p.member] = p.option;
+      const chosen = jointChoices(n, played);
       const asked = chosen.map((o) => (o === null ? 0 : values[o]));
       const S = state.stock as number;
       const H = clean(asked.reduce((a, b) => a + b, 0));
@@ -284,34 +283,16 @@ export function createCommons(spec: CommonsSpec): Game {
       };
     },
 
-    outcomes(move) {
-      const key = `${move.member}|${move.facts.round}|${move.facts.stock}|${JSON.stringify(move.facts.previous)}`;
-      let out = memo.get(key);
-      if (!out) {
-        out = foresee(move);
-        if (memo.size >= 256) memo.clear();
-        memo.set(key, out);
-      }
-      return out;
-    },
+    outcomes: memoised((move) => `${move.member}|${move.facts.round}|${move.facts.stock}|${JSON.stringify(move.facts.previous)}`, foresee),
 
     restore(itemId, role, member, facts) {
-      if (itemId !== "harvest" || role !== null) throw new Error(`${where}: unknown move ${itemId} (role ${role})`);
-      if (!Number.isInteger(member) || member < 0 || member >= n) throw new Error(`${where}: member ${member} outside the group of ${n}`);
+      checkRestorable(where, itemId, "harvest", role, member, n);
       return moveOf(member, readNumber(facts, "round", where) - 1, readNumber(facts, "stock", where), readPrevious(facts.previous, n, K, where));
     },
 
     promptVars(move, presented) {
       const previous = readPrevious(move.facts.previous, n, K, where);
-      let said = "This is the first round.";
-      if (previous) {
-        const own = previous[move.member];
-        const parts: string[] = [];
-        previous.forEach((o, j) => {
-          if (j !== move.member) parts.push(`member ${j + 1} ${o === null ? "gave no valid answer" : `asked for ${num(values[o])}`}`);
-        });
-        said = `Last round you ${own === null ? "gave no valid answer" : `asked for ${num(values[own])}`}; ${parts.join(", ")}.`;
-      }
+      const said = lastRound(previous, move.member, "member", (o) => `asked for ${num(values[o])}`);
       return {
         member: move.member + 1,
         groupSize: n,

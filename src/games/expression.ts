@@ -29,6 +29,7 @@ import { EXACT_TIES, previousFact, readNumber, readPrevious } from "./belief.ts"
 import { compileFormula, FORMULA_FUNCTIONS, type Formula, type SymbolKind } from "./formula.ts";
 import { GroupSize, MAX_OPTIONS, Rounds, clean, divides, num, spaced } from "./grid.ts";
 import { optionVars, presentationOrder, shuffleSeed } from "./presentation.ts";
+import { allAtOnce, checkRestorable, jointChoices, lastRound, memoised } from "./simultaneous.ts";
 
 export const EXPRESSION_MAX_GROUP = 16;
 /** Action profiles tried at validation for a finite payoff. */
@@ -198,7 +199,6 @@ export function createExpression(spec: ExpressionSpec): Game {
     facts: { round: round + 1, previous: previousFact(previous) },
   });
 
-  const memo = new Map<string, number[][]>();
   const foresee = (move: Move): number[][] => {
     const round = readNumber(move.facts, "round", where);
     const previous = readPrevious(move.facts.previous, n, K, where);
@@ -239,46 +239,29 @@ export function createExpression(spec: ExpressionSpec): Game {
     templates: TEMPLATES,
 
     start: (rng) => ({ previous: null, shuffle: shuffleSeed(spec.shuffleOptions, rng) }),
-    stages: () => [Array.from({ length: n }, (_, i) => i)],
+    stages: () => allAtOnce(n),
     move: (state, round, member) => moveOf(member, round, state.previous as (number | null)[] | null),
     presentation: presentationOrder,
 
     settle(state: GameState, round: number, played: readonly Played[]) {
-      const chosen: (number | null)[] = new Array(n).fill(null);
-      for (const p of played) chosen[p.member] = p.option;
+      const chosen = jointChoices(n, played);
       const profile = chosen.map((o) => (o === null ? fallback : values[o]));
       return { received: payAll(profile, round + 1), state: { ...state, previous: chosen }, facts: { round: round + 1, actions: profile }, end: null };
     },
 
-    outcomes(move) {
-      const key = `${move.member}|${move.facts.round}|${JSON.stringify(move.facts.previous)}`;
-      let out = memo.get(key);
-      if (!out) {
-        out = foresee(move);
-        if (memo.size >= 256) memo.clear();
-        memo.set(key, out);
-      }
-      return out;
-    },
+    outcomes: memoised((move) => `${move.member}|${move.facts.round}|${JSON.stringify(move.facts.previous)}`, foresee),
 
     restore(itemId, role, member, facts) {
-      if (itemId !== "choose" || role !== null) throw new Error(`${where}: unknown move ${itemId} (role ${role})`);
-      if (!Number.isInteger(member) || member < 0 || member >= n) throw new Error(`${where}: member ${member} outside the group of ${n}`);
+      checkRestorable(where, itemId, "choose", role, member, n);
       return moveOf(member, readNumber(facts, "round", where) - 1, readPrevious(facts.previous, n, K, where));
     },
 
     promptVars(move, presented) {
       const previous = readPrevious(move.facts.previous, n, K, where);
-      let said = "This is the first round.";
+      let said = lastRound(previous, move.member, "player", (o) => `chose ${num(values[o])}`);
       if (previous) {
-        const round = Number(move.facts.round) - 1;
         const profile = previous.map((o) => (o === null ? fallback : values[o]));
-        const own = previous[move.member];
-        const parts: string[] = [];
-        previous.forEach((o, j) => {
-          if (j !== move.member) parts.push(`player ${j + 1} ${o === null ? "gave no valid answer" : `chose ${num(values[o])}`}`);
-        });
-        said = `Last round you ${own === null ? "gave no valid answer" : `chose ${num(values[own])}`}; ${parts.join(", ")}. Your payoff was ${num(pay(profile, move.member, round))}.`;
+        said += ` Your payoff was ${num(pay(profile, move.member, Number(move.facts.round) - 1))}.`;
       }
       const params = Object.entries(spec.params);
       return {

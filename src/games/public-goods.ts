@@ -22,6 +22,7 @@ import type { Game, GameModule, GameState, Move, MoveOption, Played } from "./co
 import { EXACT_TIES, previousFact, readNumber, readPrevious } from "./belief.ts";
 import { Amount, GroupSize, Rounds, amounts, checkGrid, clean, num } from "./grid.ts";
 import { optionVars, presentationOrder, shuffleSeed } from "./presentation.ts";
+import { allAtOnce, checkRestorable, jointChoices, lastRound } from "./simultaneous.ts";
 
 /** Members a public-goods group may have (a move's foresight is O(N) per option). */
 export const PUBLIC_GOODS_MAX_GROUP = 100;
@@ -95,13 +96,12 @@ export function createPublicGoods(spec: PublicGoodsSpec): Game {
     templates: TEMPLATES,
 
     start: (rng) => ({ previous: null, shuffle: shuffleSeed(spec.shuffleOptions, rng) }),
-    stages: () => [Array.from({ length: n }, (_, i) => i)],
+    stages: () => allAtOnce(n),
     move: (state, round, member) => moveOf(member, round, state.previous as readonly (number | null)[] | null),
     presentation: presentationOrder,
 
     settle(state: GameState, _round: number, played: readonly Played[]) {
-      const chosen: (number | null)[] = new Array(n).fill(null);
-      for (const p of played) chosen[p.member] = p.option;
+      const chosen = jointChoices(n, played);
       const c = chosen.map((o) => (o === null ? 0 : contributions[o]));
       const pot = clean(c.reduce((a, b) => a + b, 0));
       return {
@@ -136,21 +136,17 @@ export function createPublicGoods(spec: PublicGoodsSpec): Game {
     },
 
     restore(itemId, role, member, facts) {
-      if (itemId !== "contribute" || role !== null) throw new Error(`${where}: unknown move ${itemId} (role ${role})`);
-      if (!Number.isInteger(member) || member < 0 || member >= n) throw new Error(`${where}: member ${member} outside the group of ${n}`);
+      checkRestorable(where, itemId, "contribute", role, member, n);
       const round = readNumber(facts, "round", where) - 1;
       return moveOf(member, round, readPrevious(facts.previous, n, options.length, where));
     },
 
     promptVars(move, presented) {
       const previous = readPrevious(move.facts.previous, n, options.length, where);
-      let said = "This is the first round.";
+      let said = lastRound(previous, move.member, "member", (o) => `put in ${num(contributions[o])}`);
       if (previous) {
-        const others = previous.map((o, j) => ({ o, j })).filter((x) => x.j !== move.member);
-        const own = previous[move.member];
-        const parts = others.map(({ o, j }) => `member ${j + 1} ${o === null ? "gave no valid answer" : `put in ${num(contributions[o])}`}`);
         const total = previous.reduce<number>((a, o) => a + (o === null ? 0 : contributions[o]), 0);
-        said = `Last round you ${own === null ? "gave no valid answer" : `put in ${num(contributions[own])}`}; ${parts.join(", ")}. The pot held ${num(total)} coins and each member received ${num((m * total) / n)} from it.`;
+        said += ` The pot held ${num(total)} coins and each member received ${num((m * total) / n)} from it.`;
       }
       return {
         member: move.member + 1,
