@@ -40,7 +40,8 @@ export interface LoadedScenario {
  * Checks beyond the scenario layer's own (e.g. an llm agent's template names, which the agents
  * layer knows): they see the raw input and report in the same pass as everything else.
  */
-export type ExtraCheck = (raw: Record<string, unknown>, locator: Locator) => Problem[];
+/** A check beyond the schema, on the raw scenario; `dir` is the scenario's folder (module paths resolve there). */
+export type ExtraCheck = (raw: Record<string, unknown>, locator: Locator, dir: string) => Problem[];
 
 export interface LoadOptions {
   readonly checks?: readonly ExtraCheck[];
@@ -159,7 +160,7 @@ export function parseScenarioFile(text: string, fileName: string, options: LoadO
   // limit, and what the schema says, is all there is to report.
   const limits = limitProblems(base, locator);
   if (limits.length > 0) throw new ScenarioError(shown, byLine(dedupeProblems([...schemaProblems, ...limits])));
-  const extra = (options.checks ?? []).flatMap((check) => check(base, locator));
+  const extra = (options.checks ?? []).flatMap((check) => check(base, locator, dir));
   // A swept game field applies to the game as written, or to the default game when none is.
   const sweep = expandSweep(parsed.success && record.game === undefined ? { ...record, game: parsed.data.game } : record, agentKnowsField);
   const sweepProblems = sweep.problems.map((p) => problemAt(locator, p.path, p.message));

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -31,6 +34,32 @@ describe("hvae validate", () => {
       "hvae: unknown-field.yaml:2:1 trails: unknown field (did you mean 'trials'?)\n" +
         "unknown-field.yaml:7:5 agents[0].betta: unknown field (did you mean 'beta'?)\n",
     );
+  });
+
+  it("checks an llm agent's replacement of a game's own template against that game's placeholders", () => {
+    // The ultimatum game's `move` template is the game's, not one of the protocol's item templates.
+    const dir = mkdtempSync(join(tmpdir(), "hvae-game-templates-"));
+    const scenario = (move: string) =>
+      [
+        "name: u",
+        "trials: 1",
+        "game: { type: ultimatum, endowment: 100, step: 10 }",
+        "pairing: random",
+        "endpoints:",
+        '  local: { baseURL: "http://127.0.0.1:9/v1", apiKeyEnv: null, free: true }',
+        "agents:",
+        `  - { id: a, type: llm, value: prosocial, model: "local:m", prompts: { templates: { move: "${move}" } } }`,
+        '  - { id: b, type: llm, value: prosocial, model: "local:m" }',
+        "",
+      ].join("\n");
+    writeFileSync(join(dir, "good.yaml"), scenario("Round {{round}} as {{role}}: {{options}}"));
+    writeFileSync(join(dir, "bad.yaml"), scenario("{{stock}} {{options}}"));
+    const good = hvae("validate", join(dir, "good.yaml"));
+    expect(good.stderr).toBe("");
+    expect(good.status).toBe(0);
+    const bad = hvae("validate", join(dir, "bad.yaml"));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.yaml:8:\d+ agents\[0\]\.prompts\.templates\.move: unknown placeholder \{\{stock\}\} for the ultimatum game \(allowed: \{\{role\}\}/);
   });
 
   it("exit 2 for a missing file and for no argument", () => {

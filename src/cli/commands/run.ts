@@ -511,6 +511,8 @@ async function checkPrices(specs: AgentSpec[], scenario: Scenario, maxCost: numb
 /** Builds one agent of each kind before anything is written, so a bad module or model fails fast (exit 2). */
 export async function preflight(specs: AgentSpec[], scenario: Scenario, dir: string, gateway: ModelGateway | null, policy: ModulePolicy = {}): Promise<void> {
   const seen = new Set<string>();
+  // The agent sees the game it will play (its templates, its prompt variables), as in the run.
+  const game = await loadGame(scenario.game, dir);
   for (const spec of specs) {
     const kind = `${spec.type}\u0000${typeof spec.model === "string" ? spec.model : ""}`;
     if (seen.has(kind)) continue;
@@ -519,6 +521,7 @@ export async function preflight(specs: AgentSpec[], scenario: Scenario, dir: str
       rng: createRng(scenario.seed).derive("preflight", spec.id),
       gateway: gateway ?? undefined,
       scenario: { name: scenario.name, feedback: scenario.feedback, pairing: scenario.pairing },
+      game,
     };
     await createAgent(spec, ctx, dir, policy);
   }
