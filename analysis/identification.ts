@@ -188,7 +188,7 @@ function runsToIntervals(runs: [number, number][], n: number, step: number): Int
   return out.sort((a, b) => a[0] - b[0]);
 }
 
-const fmtSet = (set: Interval[]) => set.map(([a, b]) => (a === b ? `${a}°` : `[${a}°, ${b}°]`)).join(" ∪ ");
+const fmtSet = (set: Interval[]) => set.map(([a, b]) => (a === b ? `{${a}°}` : `[${a}°, ${b}°]`)).join(" ∪ ");
 
 /**
  * The profile log-likelihood at one angle: max over β ≥ 0 of Σ n_j log softmax(β U)_j, with
@@ -303,7 +303,10 @@ export function identify(game: Game, data: readonly MoveCounts[]): Identificatio
     for (let g = 0; g < GRID_N && allTies; g++) if (fit[g] === best && !indifferent(g)) allTies = false;
     if (!allTies) {
       return none(
-        `separation: the choices are deterministic, and every θ in ${fmtSet(bestSet)} makes exactly these choices, so no point angle is identified`,
+        bestSet.length === 1 && bestSet[0][0] === bestSet[0][1]
+          ? // One grid angle: the choices are ties of that angle's maximiser, which no nearby angle shares.
+            `separation: the choices are deterministic, and only θ = ${bestSet[0][0]}° makes exactly these choices (ties at that angle), so no point angle is estimated`
+          : `separation: the choices are deterministic, and every θ in ${fmtSet(bestSet)} makes exactly these choices, so no point angle is identified`,
         bestSet,
         best,
       );

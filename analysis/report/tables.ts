@@ -28,7 +28,8 @@ export function fmtCI(ci: [number, number] | null, digits = 2): string {
 
 /** An interval list as "[a, b] ∪ [c, d]" (degrees), or "" when there is none. */
 export function fmtSet(set: readonly (readonly [number, number])[] | null, digits = 1): string {
-  return set && set.length ? set.map(([a, b]) => (a === b ? fmt(a, digits) : `[${fmt(a, digits)}, ${fmt(b, digits)}]`)).join(" ∪ ") : "";
+  // A single angle in braces: a set of one point, not an estimate.
+  return set && set.length ? set.map(([a, b]) => (a === b ? `{${fmt(a, digits)}}` : `[${fmt(a, digits)}, ${fmt(b, digits)}]`)).join(" ∪ ") : "";
 }
 
 /**
