@@ -222,6 +222,16 @@ export const RunCompleted = z.object({
   invalid: z.number().int().nonnegative(),
   costUsd: z.number().nonnegative(),
   message: z.string().nullable(),
+  /**
+   * Whole-run totals (every segment of a resumed run, as the log holds them): model calls
+   * answered (cached or not), the cached ones, tokens of the calls that went over the network,
+   * Absent in logs written before these were recorded. (Time is not here, so that a log stays
+   * reproducible apart from its stamps; the manifest's totals have it.)
+   */
+  calls: z.number().int().nonnegative().optional(),
+  cacheHits: z.number().int().nonnegative().optional(),
+  inputTokens: z.number().int().nonnegative().optional(),
+  outputTokens: z.number().int().nonnegative().optional(),
 });
 
 export const HvaeEvent = z.discriminatedUnion("type", [

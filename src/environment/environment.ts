@@ -57,12 +57,29 @@ export interface ResumeFilter {
   /** True when the log already holds this event (decision, trial start or round settlement). */
   logged(body: EventBody): boolean;
   /** Totals of the earlier segments, so run.completed describes the whole run. */
-  readonly prior: { readonly decisions: number; readonly invalid: number; readonly costUsd: number };
+  readonly prior: RunTotals;
   /**
    * The rounds the group `members` (a pair in either order) played in its finished sessions
    * (feedback on), rebuilt from the log, most recent last; absent or empty when nothing is known.
    */
   memory?(members: readonly string[]): readonly RoundRecord[];
+}
+
+/**
+ * What a run (or the earlier segments of a resumed one) amounts to: decisions, model calls
+ * (answered, cached or not; tokens only of those that went over the network), cost and active
+ * seconds.
+ */
+export interface RunTotals {
+  readonly decisions: number;
+  readonly invalid: number;
+  readonly costUsd: number;
+  readonly calls: number;
+  readonly cacheHits: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** Active seconds: each segment from its run.started to its last event (from the log's stamps). */
+  readonly seconds: number;
 }
 
 /** The numbers a run plans, known before any session plays. */
@@ -122,20 +139,26 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
         return model != null && !gateway.usable!(model);
       });
 
+    // Sessions of this run left for --resume because their endpoint failed: only then does the
+    // run end failed for it (a gateway shared by an experiment's cells may have failed on an
+    // endpoint this run never uses).
+    let left = false;
+    const leave = (): EventBody[] => ((left = true), []);
     const breathe = createBreather(BREATH_SLICE_MS);
     const play = async (p: SessionPlan): Promise<EventBody[]> => {
       const pause = breathe();
       if (pause) await pause;
       if (stopStatus()) return [];
       const ids = p.agentIds;
-      if (onFailedEndpoint(ids)) return [];
+      if (onFailedEndpoint(ids)) return leave();
       // Memory spans sessions of the same group (alone, an agent remembers only its own trial).
       const turn = groups && ids.length >= 2 ? groups.turn(ids) : null;
       try {
         // The group's previous session was handed to mergeMap earlier, so it is running or done.
         if (turn?.ready) {
           await turn.ready;
-          if (stopStatus() || onFailedEndpoint(ids)) return [];
+          if (stopStatus()) return [];
+          if (onFailedEndpoint(ids)) return leave();
         }
         const members = ids.map((id) => specs.get(id)!);
         const instances = await Promise.all(
@@ -156,6 +179,7 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
         // on; any other reason (budget, or one the gateway does not know) stops the run.
         if (outcome.status === "aborted") {
           if (!stopStatus() && !gateway?.unusable?.()) stopped = "failed";
+          else if (gateway?.unusable?.()) left = true;
         } else if (turn) groups!.keep(ids, outcome.records);
         return outcome.events;
       } finally {
@@ -202,8 +226,10 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
       turns: game.turns,
     };
     const completed = defer(() => {
-      const status: RunStatus = stopped ?? (gateway?.unusable?.() ? "failed" : "completed");
-      const costUsd = (resume?.prior.costUsd ?? 0) + (gateway?.summary().costUsd ?? 0);
+      const status: RunStatus = stopped ?? (left ? "failed" : "completed");
+      const prior = resume?.prior;
+      const here = gateway?.summary();
+      const costUsd = (prior?.costUsd ?? 0) + (here?.costUsd ?? 0);
       const why = status === "failed" ? gateway?.unusable?.() : null;
       const recorded = counts.decisions + counts.invalid;
       const body: EventBody<EventOf<"run.completed">> = {
@@ -216,6 +242,10 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
           status === "completed"
             ? null
             : `${status}: ${why ? `${why}; ` : ""}${recorded} of ${plan.plannedDecisions} planned decisions recorded`,
+        calls: (prior?.calls ?? 0) + (here?.calls ?? 0),
+        cacheHits: (prior?.cacheHits ?? 0) + (here?.cacheHits ?? 0),
+        inputTokens: (prior?.inputTokens ?? 0) + (here?.inputTokens ?? 0),
+        outputTokens: (prior?.outputTokens ?? 0) + (here?.outputTokens ?? 0),
       };
       return of(body as EventBody);
     });

@@ -27,6 +27,7 @@ import {
   type ChatResult,
   type EndpointStats,
   type GatewayOptions,
+  type GatewaySummary,
   type ModelGateway,
   type TranscriptRecord,
   type TranscriptSink,
@@ -154,7 +155,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
   }
 
   // A view's requests are reported to the view (an experiment's cell), all others to the gateway.
-  const rootRoute: Route = { calls$, transcripts: opts.transcripts ?? null };
+  const rootRoute: Route = { calls$, transcripts: opts.transcripts ?? null, totals };
   const routes = new WeakMap<ChatRequest, Route>();
 
   /** The one place a call is reported: a `model.call` body, and its transcript record to the sink. */
@@ -183,12 +184,9 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
       error: null,
       ...fields,
     };
-    // Calls refused before a request (budget spent, endpoint failed) are events but not calls.
-    if (body.cached || body.attempts > 0) totals.calls++;
-    if (body.cached) totals.cacheHits++;
-    totals.inputTokens += body.cached ? 0 : body.inputTokens;
-    totals.outputTokens += body.cached ? 0 : body.outputTokens;
-    totals.costUsd += body.costUsd;
+    addCall(totals, body);
+    // A view (an experiment's cell) also counts its own, so its run's totals are its own calls.
+    if (route.totals !== totals) addCall(route.totals, body);
     const s = statsFor(m.endpointName);
     if (body.cached) s.cacheHits++;
     else s.calls++;
@@ -360,7 +358,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
     supportsStructuredOutput: (model) => structuredOn(resolve(model)),
     structuredFallbacks: () => Object.fromEntries(fallbacks),
     view(sink) {
-      const route: Route = { calls$: new Subject<ModelCallBody>(), transcripts: sink.transcripts };
+      const route: Route = { calls$: new Subject<ModelCallBody>(), transcripts: sink.transcripts, totals: { calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 } };
       views.add(route.calls$);
       return {
         chat(req) {
@@ -372,7 +370,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
         unusable,
         usable,
         endpointStats,
-        summary: () => ({ ...totals }),
+        summary: () => ({ ...route.totals }),
         supportsStructuredOutput: (model) => structuredOn(resolve(model)),
         structuredFallbacks: () => Object.fromEntries(fallbacks),
         // Closing a view ends its stream only; the shared gateway stays open for the other views.
@@ -397,4 +395,15 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
 interface Route {
   readonly calls$: Subject<ModelCallBody>;
   readonly transcripts: TranscriptSink | null;
+  /** The calls reported to this route (the root's: every call of the gateway). */
+  readonly totals: GatewaySummary;
+}
+
+/** Counts one reported call. Calls refused before a request (budget spent, endpoint failed) are events but not calls. */
+function addCall(t: GatewaySummary, body: ModelCallBody): void {
+  if (body.cached || body.attempts > 0) t.calls++;
+  if (body.cached) t.cacheHits++;
+  t.inputTokens += body.cached ? 0 : body.inputTokens;
+  t.outputTokens += body.cached ? 0 : body.outputTokens;
+  t.costUsd += body.costUsd;
 }

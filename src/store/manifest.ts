@@ -39,6 +39,21 @@ export const Segment = z.object({
   endpoints: z.record(z.string(), EndpointRecord).optional(),
 });
 
+/** Whole-run totals written when a segment ends (every segment of a resumed run, from run.completed). */
+export const RunTotalsRecord = z.object({
+  decisions: z.number().int().nonnegative(),
+  invalid: z.number().int().nonnegative(),
+  calls: z.number().int().nonnegative(),
+  cacheHits: z.number().int().nonnegative(),
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  /** Active seconds: each segment from its start to its last event. */
+  seconds: z.number().nonnegative(),
+});
+
+export type RunTotalsRecord = z.infer<typeof RunTotalsRecord>;
+
 export const Manifest = z.object({
   runId: z.string(),
   status: ManifestStatus,
@@ -65,6 +80,8 @@ export const Manifest = z.object({
    * their decisions were asked for as text answers from then on.
    */
   structuredFallbacks: z.record(z.string(), z.string()).optional(),
+  /** Totals of the whole run so far (all segments); absent until a segment ends with run.completed. */
+  totals: RunTotalsRecord.optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;
 /** What a writer gives (fields with defaults may be left out). */

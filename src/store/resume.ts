@@ -54,22 +54,38 @@ export async function loadResume(dir: string): Promise<ResumeState> {
   let lastSeq = -1;
   let runId: string | null = null;
   let lastStatus: RunStatus | null = null;
-  const prior = { decisions: 0, invalid: 0, costUsd: 0 };
+  const prior = { decisions: 0, invalid: 0, costUsd: 0, calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, seconds: 0 };
+  // Active time: each segment (a run.started) up to its last event, however it ended.
+  let segmentStart = NaN;
+  let lastTime = NaN;
+  const closeSegment = () => {
+    if (Number.isFinite(segmentStart) && Number.isFinite(lastTime)) prior.seconds += Math.max(0, lastTime - segmentStart) / 1000;
+  };
   const memory = await groupHistories(manifest.scenario, manifest.scenarioDir);
 
   await lastValueFrom(
     readEvents(path).pipe(
       tap((ev) => {
         lastSeq = ev.seq;
+        const t = Date.parse(ev.time);
         switch (ev.type) {
           case "run.started":
             runId ??= ev.runId;
+            closeSegment();
+            segmentStart = t;
             break;
           case "run.completed":
             lastStatus = ev.status;
             break;
           case "model.call":
             prior.costUsd += ev.costUsd;
+            // Counted as the gateway counts them: refused calls (no attempt) are not calls.
+            if (ev.cached || ev.attempts > 0) prior.calls++;
+            if (ev.cached) prior.cacheHits++;
+            else {
+              prior.inputTokens += ev.inputTokens;
+              prior.outputTokens += ev.outputTokens;
+            }
             break;
           case "trial.completed":
             completed.add(ev.sessionId);
@@ -84,11 +100,13 @@ export async function loadResume(dir: string): Promise<ResumeState> {
             if (ev.type === "decision.made" || ev.type === "decision.invalid" || ev.type === "round.settled") memory?.add(ev);
           }
         }
+        if (Number.isFinite(t)) lastTime = t;
       }),
       ignoreElements(),
     ),
     { defaultValue: undefined },
   );
+  closeSegment();
 
   const filter: ResumeFilter = {
     startSeq: lastSeq + 1,

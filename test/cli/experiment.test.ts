@@ -89,6 +89,10 @@ describe("experiments", () => {
       expect(decisions).toBe(2 * 2 * 6);
       expect(calls).toBe(decisions + 4 * (cell.factors["prompts.goal"] ? 2 : 1));
       expect(planned.cells[i].calls).toBe(calls);
+      // A cell's totals are its own calls, not the shared gateway's.
+      const cost = log.reduce((n, e) => n + (e.type === "model.call" ? e.costUsd : 0), 0);
+      expect(log.at(-1)).toMatchObject({ type: "run.completed", calls });
+      expect((log.at(-1) as { costUsd: number }).costUsd).toBeCloseTo(cost, 12);
     }
 
     // The same cell alone, same seed: the same choices.
@@ -137,6 +141,10 @@ describe("experiments", () => {
     expect(server.count()).toBe(goodBefore);
     expect(exp().status).toBe("completed");
     expect(outcomes(readLog(join(dir, "c02")))).toHaveLength(24);
+    // The closing line counts the whole experiment (the cell finished before the resume too).
+    const answered = ["c01", "c02"].flatMap((c) => readLog(join(dir, c))).filter((e) => e.type === "model.call" && (e.cached || e.attempts > 0));
+    expect(again.stderr).toContain(`whole experiment: model calls ${answered.length} (`);
+    expect(again.stderr).toMatch(/this segment: model calls \d+/);
     broken.configure({ respond: () => ({ kind: "status", status: 401, body: "{}" }) });
   }, 240_000);
 

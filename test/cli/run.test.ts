@@ -39,6 +39,28 @@ const readLog = (dir: string): HvaeEvent[] =>
   readFileSync(join(dir, "events.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
 const decisionIds = (events: HvaeEvent[]) =>
   events.filter((e) => e.type === "decision.made" || e.type === "decision.invalid").map((e) => (e as EventOf<"decision.made">).decisionId);
+/** Whole-run totals as the log holds them, counted the way the gateway counts calls. */
+function logTotals(events: HvaeEvent[]) {
+  const calls = events.filter((e): e is EventOf<"model.call"> => e.type === "model.call");
+  const paid = calls.filter((c) => !c.cached);
+  return {
+    decisions: events.filter((e) => e.type === "decision.made").length,
+    invalid: events.filter((e) => e.type === "decision.invalid").length,
+    calls: calls.filter((c) => c.cached || c.attempts > 0).length,
+    cacheHits: calls.filter((c) => c.cached).length,
+    inputTokens: paid.reduce((s, c) => s + c.inputTokens, 0),
+    outputTokens: paid.reduce((s, c) => s + c.outputTokens, 0),
+  };
+}
+/** The `traj` column of the end-of-run table, per agent. */
+const tableTrajectories = (stdout: string) =>
+  Object.fromEntries(
+    stdout
+      .split("\n")
+      .map((l) => l.trim().split(/\s{2,}/))
+      .filter((cells) => cells.length >= 4 && /^\d+$/.test(cells[3]))
+      .map((cells) => [cells[0], Number(cells[3])]),
+  );
 const withoutStamps = (events: HvaeEvent[]) => events.map(({ time: _t, runId: _r, ...rest }) => rest);
 
 /** Waits until the one run under `runs` has logged more than `bytes` (a run well under way); its directory. */
@@ -153,9 +175,23 @@ describe("hvae run", () => {
     expect(before).toBeLessThan(400 * 3 * 12);
     const resumed = hvae(cwd, "run", "--resume", dir, "--quiet");
     expect(resumed.code).toBe(0);
-    const ids = decisionIds(readLog(dir));
+    const log = readLog(dir);
+    const ids = decisionIds(log);
     expect(ids).toHaveLength(400 * 3 * 12);
     expect(new Set(ids).size).toBe(ids.length);
+    // The table, run.completed and the manifest describe the whole run, not the resumed part.
+    const analysis = JSON.parse(hvae(cwd, "analyze", dir, "--json").stdout) as { agents: { id: string; trajectories: number }[] };
+    expect(tableTrajectories(resumed.stdout)).toEqual(Object.fromEntries(analysis.agents.map((a) => [a.id, a.trajectories])));
+    expect(analysis.agents.map((a) => a.trajectories)).toEqual([800, 800, 800]);
+    const whole = { decisions: 400 * 3 * 12, invalid: 0, calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+    expect(log.at(-1)).toMatchObject({ type: "run.completed", ...whole });
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    expect(manifest.totals).toMatchObject(whole);
+    // Both segments' active time: more than the first segment's alone (it ran until the kill).
+    const resumedAt = log.findIndex((e, i) => i > 0 && e.type === "run.started");
+    const firstSegment = (Date.parse(log[resumedAt - 1].time) - Date.parse(log[0].time)) / 1000;
+    expect(manifest.totals.seconds).toBeGreaterThan(firstSegment);
+    expect(manifest.totals.seconds).toBeLessThan((Date.parse(log.at(-1)!.time) - Date.parse(log[0].time)) / 1000 + 0.001);
   });
 
   it("Ctrl-C finishes the sessions in flight, records interrupted, exits 130; resume completes", async () => {
@@ -268,6 +304,21 @@ agents:
       expect(new Set(ids).size).toBe(24);
       // Answers already received came from the cache: only the missing decisions were paid for.
       expect(server.count() - paid).toBe(24 - answered);
+      // Whole-run totals (both segments) in run.completed, the manifest and the closing line;
+      // the segment's own figures after them.
+      const totals = logTotals(final);
+      const cost = final.reduce((s, e) => s + (e.type === "model.call" ? e.costUsd : 0), 0);
+      expect(totals.calls).toBeGreaterThan(24 - answered);
+      const done = final.at(-1) as EventOf<"run.completed">;
+      expect(done).toMatchObject({ type: "run.completed", status: "completed", ...totals });
+      expect(done.costUsd).toBeCloseTo(cost, 12);
+      const manifest = JSON.parse(readFileSync(join(poor.last, "manifest.json"), "utf8"));
+      expect(manifest.totals).toMatchObject(totals);
+      expect(manifest.totals.costUsd).toBeCloseTo(cost, 12);
+      expect(rest.stderr).toContain(
+        `whole run: model calls ${totals.calls} (${totals.cacheHits} from cache), tokens in ${totals.inputTokens} / out ${totals.outputTokens}, cost $${cost.toFixed(4)}`,
+      );
+      expect(rest.stderr).toMatch(new RegExp(`this segment: model calls ${totals.calls - logTotals(cut).calls} \\(`));
       for (const f of readdirSync(poor.last)) expect(readFileSync(join(poor.last, f), "utf8")).not.toContain("sk-test-0000");
     } finally {
       await server.stop();

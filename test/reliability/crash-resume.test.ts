@@ -147,6 +147,23 @@ describe("kill -9 at random moments, ten times, then resume", () => {
     // Every process that got as far as asking the model had opened its segment (a kill during
     // start-up may come before it does, more often on a loaded machine), and so did the last run.
     expect(manifest.segments.length).toBeGreaterThanOrEqual(segments.filter((s) => s.lastRequest > s.firstRequest).length + 1);
+    // Whole-run totals, not the last segment's: run.completed, the manifest and the closing line
+    // agree with the whole log (every segment's model.call events).
+    const calls = events.filter((e): e is EventOf<"model.call"> => e.type === "model.call");
+    const paidCalls = calls.filter((c) => !c.cached);
+    const whole = {
+      decisions: planned,
+      invalid: 0,
+      calls: calls.filter((c) => c.cached || c.attempts > 0).length,
+      cacheHits: calls.filter((c) => c.cached).length,
+      inputTokens: paidCalls.reduce((n, c) => n + c.inputTokens, 0),
+      outputTokens: paidCalls.reduce((n, c) => n + c.outputTokens, 0),
+    };
+    expect(whole.calls).toBeGreaterThan(planned);
+    expect(events.at(-1)).toMatchObject(whole);
+    expect(manifest.totals).toMatchObject(whole);
+    expect(manifest.totals!.seconds).toBeGreaterThan((performance.now() - finalStart) / 1000 - 5);
+    expect(last.stderr).toContain(`whole run: model calls ${whole.calls} (${whole.cacheHits} from cache), tokens in ${whole.inputTokens} / out ${whole.outputTokens}`);
 
     const crashRun = server.requests.slice(0);
 

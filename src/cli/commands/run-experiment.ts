@@ -22,11 +22,11 @@ import { expandAgents } from "../../scenario/expand.ts";
 import type { LoadedScenario, ScenarioCell } from "../../scenario/load.ts";
 import { Scenario } from "../../scenario/schema.ts";
 import { readExperiment, writeExperiment, type Experiment, type ExperimentCell } from "../../store/experiment-dir.ts";
-import { readManifest, type ManifestStatus } from "../../store/manifest.ts";
+import { readManifest, type ManifestStatus, type RunTotalsRecord } from "../../store/manifest.ts";
 import { createRunDir, manifestPath } from "../../store/run-dir.ts";
 import { lockRunDir } from "../../store/run-lock.ts";
 import { createProgress, type ProgressRenderer } from "../progress.ts";
-import { EXIT_CODES, execute, openGateway, prepareResume, preflight, startManifest, transcriptRelay, withOverrides, type Flags } from "./run.ts";
+import { EXIT_CODES, callsLine, execute, openGateway, prepareResume, preflight, startManifest, transcriptRelay, withOverrides, type Flags } from "./run.ts";
 
 /** Cells played at once; each plays its own sessions concurrently, and the gateway bounds the calls. */
 const MAX_CELLS_IN_FLIGHT = 8;
@@ -68,7 +68,7 @@ export async function runExperiment(loaded: LoadedScenario, cells: readonly Scen
   };
   writeExperiment(dir, experiment);
   process.stderr.write(`hvae: experiment ${experimentId}: ${cells.length} cells (${factorPaths.join(" × ")})\n`);
-  return play(dir, experiment, work, flags, argv, 0);
+  return play(dir, experiment, work, flags, argv, 0, false);
 }
 
 /** Finishes every unfinished cell of an experiment directory. */
@@ -92,20 +92,28 @@ export async function resumeExperiment(dir: string, flags: Flags, argv: string[]
     return 0;
   }
   process.stderr.write(`hvae: resuming experiment ${experiment.experimentId}: ${work.length} of ${experiment.cells.length} cells unfinished\n`);
-  return play(dir, { ...experiment, status: "running", endedAt: null }, work, flags, argv, recorded);
+  return play(dir, { ...experiment, status: "running", endedAt: null }, work, flags, argv, recorded, true);
 }
 
-async function play(dir: string, experiment: Experiment, work: CellWork[], flags: Flags, argv: string[], recorded: number): Promise<number> {
+async function play(dir: string, experiment: Experiment, work: CellWork[], flags: Flags, argv: string[], recorded: number, resumed: boolean): Promise<number> {
   // One writer per experiment, as per run directory: a second `--resume` of it stops with exit 2.
   const lock = lockRunDir(dir, "hvae run (experiment)");
   try {
-    return await playLocked(dir, experiment, work, flags, argv, recorded);
+    return await playLocked(dir, experiment, work, flags, argv, recorded, resumed);
   } finally {
     lock.release();
   }
 }
 
-async function playLocked(dir: string, experiment: Experiment, work: CellWork[], flags: Flags, argv: string[], recorded: number): Promise<number> {
+async function playLocked(
+  dir: string,
+  experiment: Experiment,
+  work: CellWork[],
+  flags: Flags,
+  argv: string[],
+  recorded: number,
+  resumed: boolean,
+): Promise<number> {
   // One gateway for every cell: the endpoints and prices are the experiment's (a sweep cannot vary them).
   const allSpecs = work.flatMap((w) => w.specs);
   const gateway = await openGateway(work[0].scenario, allSpecs, flags, { record() {} });
@@ -140,10 +148,8 @@ async function playLocked(dir: string, experiment: Experiment, work: CellWork[],
   const statuses = [...cells.values()].map((c) => c.status);
   const final = experimentStatus(statuses);
   writeExperiment(dir, { ...experiment, cells: experiment.cells.map((c) => cells.get(c.id)!), status: final, endedAt: new Date().toISOString() });
-  if (gateway) {
-    const s = gateway.summary();
-    process.stderr.write(`hvae: model calls ${s.calls} (${s.cacheHits} from cache), tokens in ${s.inputTokens} / out ${s.outputTokens}, cost $${s.costUsd.toFixed(4)}\n`);
-  }
+  // The whole experiment's totals (every cell, every segment), and for a resume what it added.
+  if (gateway) process.stderr.write(callsLine(experimentTotals(dir, experiment.cells), resumed ? gateway.summary() : null, { time: false }));
   console.log(
     textTable(
       ["cell", ...experiment.factors.map((f) => f.path), "status"],
@@ -197,6 +203,21 @@ async function playCell(
   }
   void code;
   return readManifest(cellDir).status as RunStatus;
+}
+
+/** The sum of the cells' whole-run totals (cells that never wrote totals add nothing). */
+function experimentTotals(dir: string, cells: readonly ExperimentCell[]): RunTotalsRecord | null {
+  // Seconds are summed too but not shown: cells run at once, so their sum is not the wall time.
+  const sum: RunTotalsRecord = { decisions: 0, invalid: 0, calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, seconds: 0 };
+  let any = false;
+  for (const c of cells) {
+    const cellDir = join(dir, c.dir);
+    const t = existsSync(manifestPath(cellDir)) ? readManifest(cellDir).totals : undefined;
+    if (!t) continue;
+    any = true;
+    for (const k of Object.keys(sum) as (keyof RunTotalsRecord)[]) sum[k] += t[k];
+  }
+  return any ? sum : null;
 }
 
 /** Failed beats interrupted beats a spent budget; completed only when every cell completed. */

@@ -11,13 +11,13 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
-import { Subject } from "rxjs";
+import { Subject, ignoreElements, lastValueFrom, takeWhile, tap } from "rxjs";
 import type { AgentContext, AgentSpec } from "../../../agents/agent.ts";
 import { createAgent, type ModulePolicy } from "../../../agents/registry.ts";
 import type { RunAccumulator } from "../../../analysis/operators.ts";
 import { planRun, runEnvironment, type ResumeFilter } from "../../environment/environment.ts";
-import type { HvaeEvent, RunStatus } from "../../core/events.ts";
-import type { ModelGateway, TranscriptSink } from "../../models/gateway-types.ts";
+import type { EventOf, HvaeEvent, RunStatus } from "../../core/events.ts";
+import type { GatewaySummary, ModelGateway, TranscriptSink } from "../../models/gateway-types.ts";
 import { createRng } from "../../core/random.ts";
 import { expandAgents } from "../../scenario/expand.ts";
 import { loadGame } from "../../games/registry.ts";
@@ -25,7 +25,7 @@ import { loadScenario } from "../../scenario/load.ts";
 import { SCENARIO_CHECKS } from "../scenario-checks.ts";
 import { Scenario } from "../../scenario/schema.ts";
 import { openJsonlWriter, type JsonlWriter } from "../../store/jsonl-writer.ts";
-import { collectVersions, writeManifest, type Manifest } from "../../store/manifest.ts";
+import { collectVersions, writeManifest, type Manifest, type RunTotalsRecord } from "../../store/manifest.ts";
 import { loadResume } from "../../store/resume.ts";
 import { createRunDir, eventsPath } from "../../store/run-dir.ts";
 import { isExperimentDir } from "../../store/experiment-dir.ts";
@@ -313,6 +313,11 @@ export async function execute(x: Execution): Promise<number> {
   const progress = createProgress({ total: x.total, done: x.recorded, quiet: x.flags.quiet });
   const live = new Subject<HvaeEvent>();
   const { final: analysis } = await attachLiveMetrics(live, progress.setStatus, x.flags["live-metrics"] === true);
+  // A resumed run's table and live figures are the whole run's: the earlier segments' events first.
+  // Their run.started is given the spec this process compiled (the same game), so a module game
+  // is found without loading it again.
+  if (x.resume)
+    await replayLog(x.dir, x.resume.startSeq, (ev) => live.next(ev.type === "run.started" ? { ...ev, gameSpec: x.scenario.game as Record<string, unknown> } : ev));
 
   let interrupted = false;
   const onSigint = () => {
@@ -325,7 +330,7 @@ export async function execute(x: Execution): Promise<number> {
   };
   process.on("SIGINT", onSigint);
 
-  let outcome: { status: RunStatus; message: string | null };
+  let outcome: PlayOutcome;
   try {
     outcome = await playRun(x, writer, io, closeStores, scenarioDir, () => (interrupted ? "interrupted" : null), (ev) => {
       progress.observe(ev);
@@ -338,12 +343,7 @@ export async function execute(x: Execution): Promise<number> {
   }
   const { status, message } = outcome;
 
-  if (x.gateway) {
-    const s = x.gateway.summary();
-    process.stderr.write(
-      `hvae: model calls ${s.calls} (${s.cacheHits} from cache), tokens in ${s.inputTokens} / out ${s.outputTokens}, cost $${s.costUsd.toFixed(4)}\n`,
-    );
-  }
+  if (x.gateway) process.stderr.write(callsLine(outcome.totals, x.resume ? x.gateway.summary() : null));
   const table = await finalTable(await analysis, x.scenario.seed);
   if (table) console.log(table);
   if (status === "budget-exhausted") {
@@ -381,9 +381,11 @@ async function playRun(
   scenarioDir: string,
   shouldStop: () => RunStatus | null,
   observe: (ev: HvaeEvent) => void,
-): Promise<{ status: RunStatus; message: string | null }> {
+): Promise<PlayOutcome> {
   let status = "failed" as RunStatus;
   let message = null as string | null;
+  let totals: RunTotalsRecord | null = null;
+  let segmentStart = NaN;
   const finish = (final: Manifest["status"]) => {
     const endedAt = new Date().toISOString();
     const segments = x.manifest.segments.slice();
@@ -391,7 +393,14 @@ async function playRun(
     segments[segments.length - 1] = { ...segments[segments.length - 1], endedAt, status: final, ...(endpoints ? { endpoints } : {}) };
     try {
       const fallbacks = { ...x.manifest.structuredFallbacks, ...x.gateway?.structuredFallbacks?.() };
-      writeManifest(x.dir, { ...x.manifest, status: final, endedAt, segments, ...(Object.keys(fallbacks).length ? { structuredFallbacks: fallbacks } : {}) });
+      writeManifest(x.dir, {
+        ...x.manifest,
+        status: final,
+        endedAt,
+        segments,
+        ...(Object.keys(fallbacks).length ? { structuredFallbacks: fallbacks } : {}),
+        ...(totals ? { totals } : {}),
+      });
     } catch (err) {
       // The disk that took the log may refuse the manifest too: the old manifest stays whole
       // (status running), which is all a resume needs.
@@ -413,9 +422,12 @@ async function playRun(
         next(ev) {
           writer.write(ev);
           observe(ev);
-          if (ev.type === "run.completed") {
+          if (ev.type === "run.started") segmentStart = Date.parse(ev.time);
+          else if (ev.type === "run.completed") {
             status = ev.status;
             message = ev.message;
+            const span = (Date.parse(ev.time) - segmentStart) / 1000;
+            totals = totalsOf(ev, (x.resume?.prior.seconds ?? 0) + (Number.isFinite(span) ? Math.max(0, span) : 0));
           }
         },
         error: fail,
@@ -441,7 +453,63 @@ async function playRun(
         `hvae: fix the module, then start a new run (a resume loads a module only with the content the original run loaded)`,
     );
   }
-  return { status, message };
+  return { status, message, totals };
+}
+
+interface PlayOutcome {
+  status: RunStatus;
+  message: string | null;
+  /** Whole-run totals from run.completed (null when the stream ended without one). */
+  totals: RunTotalsRecord | null;
+}
+
+/**
+ * The whole run's totals as run.completed states them (fields a log from an older hvae lacks
+ * count 0), with the active seconds of every segment.
+ */
+function totalsOf(ev: EventOf<"run.completed">, seconds: number): RunTotalsRecord {
+  return {
+    decisions: ev.decisions,
+    invalid: ev.invalid,
+    calls: ev.calls ?? 0,
+    cacheHits: ev.cacheHits ?? 0,
+    inputTokens: ev.inputTokens ?? 0,
+    outputTokens: ev.outputTokens ?? 0,
+    costUsd: ev.costUsd,
+    seconds,
+  };
+}
+
+/**
+ * The closing line on stderr: the whole run's model calls, tokens, cost and time; for a
+ * resumed run also what this segment added.
+ *
+ * @example
+ * callsLine(totals, null); // "hvae: model calls 432 (0 from cache), tokens in 51840 / out 432, cost $0.0081, 12.3 s active\n"
+ */
+export function callsLine(totals: RunTotalsRecord | null, segment: GatewaySummary | null, opts: { time?: boolean } = {}): string {
+  if (!totals) return "";
+  const whole =
+    `model calls ${totals.calls} (${totals.cacheHits} from cache), tokens in ${totals.inputTokens} / out ${totals.outputTokens}, ` +
+    `cost $${totals.costUsd.toFixed(4)}${opts.time === false ? "" : `, ${totals.seconds.toFixed(1)} s active`}`;
+  if (!segment) return `hvae: ${whole}\n`;
+  return (
+    `hvae: whole ${opts.time === false ? "experiment" : "run"}: ${whole}\n` +
+    `hvae: this segment: model calls ${segment.calls} (${segment.cacheHits} from cache), tokens in ${segment.inputTokens} / out ${segment.outputTokens}, cost $${segment.costUsd.toFixed(4)}\n`
+  );
+}
+
+/** Feeds the events the log already holds (seq below `endSeq`) to `next`, streaming. */
+async function replayLog(dir: string, endSeq: number, next: (ev: HvaeEvent) => void): Promise<void> {
+  const { readEvents } = await import("../../store/jsonl-reader.ts");
+  await lastValueFrom(
+    readEvents(eventsPath(dir), { onTornLine: () => {} }).pipe(
+      takeWhile((ev) => ev.seq < endSeq),
+      tap(next),
+      ignoreElements(),
+    ),
+    { defaultValue: undefined },
+  );
 }
 
 /** The first I/O failure of a run's writers (a full disk): the run stops and says where. */
