@@ -5,7 +5,7 @@
  * @example
  * events$.pipe(liveMetrics()).subscribe((u) => progress.setStatus(liveStatus(u)));
  */
-import { asyncScheduler, filter, lastValueFrom, map, share, throttleTime, Subscription, type Observable, type OperatorFunction } from "rxjs";
+import { asyncScheduler, filter, lastValueFrom, map, share, tap, throttleTime, Subscription, type Observable, type OperatorFunction } from "rxjs";
 import type { HvaeEvent } from "../src/core/events.ts";
 import { accumulate, liveGroupCC, type RunAccumulator } from "./operators.ts";
 import { valueRank } from "./summary.ts";
@@ -82,8 +82,8 @@ export function liveLine(u: LiveUpdate): string {
 
 /**
  * Attaches live metrics to a run's event stream: the progress status always shows the running
- * VR per value group; with `print` a metrics line goes out at most every `intervalMs` (and once
- * at the end). One accumulator serves both the live display and the final analysis, so the
+ * VR per value group; with `print` a metrics line goes out at most every `intervalMs` (and the
+ * last state at once when the events end). One accumulator serves both the live display and the final analysis, so the
  * end-of-run table costs no second pass over the events.
  *
  * @example
@@ -107,10 +107,22 @@ export function attachLive(
   subscription.add(updates$.subscribe((u) => opts.status(liveStatus(u))));
   if (opts.print) {
     const print = opts.print;
+    // The last state is printed when the run ends, at once: a trailing throttle would hold it
+    // (and the process) until its timer ran out, after the final table.
+    let latest: LiveUpdate | null = null;
+    let printed: LiveUpdate | null = null;
     subscription.add(
       updates$
-        .pipe(throttleTime(opts.intervalMs ?? 1000, asyncScheduler, { leading: true, trailing: true }))
-        .subscribe((u) => print(liveLine(u))),
+        .pipe(
+          tap((u) => void (latest = u)),
+          throttleTime(opts.intervalMs ?? 1000, asyncScheduler, { leading: true, trailing: false }),
+        )
+        .subscribe({
+          next: (u) => print(liveLine((printed = u))),
+          complete: () => {
+            if (latest && latest !== printed) print(liveLine(latest));
+          },
+        }),
     );
   }
   return { subscription, final };

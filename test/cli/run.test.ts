@@ -110,6 +110,23 @@ describe("hvae run", () => {
     expect(r.stderr).toMatch(/progress: 108\/108 decisions \(100\.0%\)/);
   });
 
+  it("--live-metrics into a pipe: plain lines, no terminal escapes, at most one per 5 s (plus the last)", () => {
+    const big = SCENARIO.replace("trials: 3", "trials: 600").replace("name: tiny", "name: big");
+    const { cwd, file } = workspace(big);
+    const started = Date.now();
+    const r = hvae(cwd, "run", file, "--live-metrics");
+    const seconds = (Date.now() - started) / 1000;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain("\x1b");
+    expect(r.stderr).not.toContain("\r");
+    const lines = r.stderr.split("\n").filter((l) => l.startsWith("metrics: "));
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.length).toBeLessThanOrEqual(2 + Math.floor(seconds / 5));
+    for (const l of lines) expect(l).toMatch(/^metrics: \d+ trajectories, \d+ decisions, \d+\.\d% invalid, \$\d+\.\d{4}( \| [^:|]+: VR \d\.\d{3} cc (–|-?\d\.\d{3}) \(n=\d+\))+$/);
+    // The last line is the whole run's.
+    expect(lines.at(-1)).toMatch(/^metrics: 3600 trajectories, 21600 decisions/);
+  });
+
   // `script` (util-linux) gives the child a real pseudo-terminal, so this is the bar a user sees.
   const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
   it.skipIf(!hasScript)("draws a bar redrawn in place on a terminal, then the table and the run directory", () => {

@@ -617,9 +617,13 @@ function planSize(scenario: Scenario, specs: AgentSpec[]): { plannedDecisions: n
   return { plannedDecisions: plan.plannedDecisions, sessions: { length: plan.sessions.length } };
 }
 
+/** Least time between two --live-metrics lines when stderr is not a terminal (CI logs, files). */
+const LIVE_LINE_MS = 5000;
+
 /**
  * Live metrics (analysis/live.ts): the progress status shows the running VR per value group;
- * --live-metrics also prints a metrics line to stderr at most once a second. The same
+ * --live-metrics also prints a metrics line to stderr at most once a second on a terminal, once
+ * every five seconds otherwise. The same
  * accumulator gives the end-of-run table, so it matches `hvae analyze` to the digit.
  */
 async function attachLiveMetrics(
@@ -628,9 +632,13 @@ async function attachLiveMetrics(
   print: boolean,
 ): Promise<{ final: Promise<RunAccumulator | null> }> {
   const { attachLive } = await import("../../../analysis/live.ts");
+  // On a terminal the line clears the progress bar it replaces, once a second at most; into a
+  // pipe or a file it is a plain line (no escape codes), once every LIVE_LINE_MS at most.
+  const tty = process.stderr.isTTY === true;
   const { final } = attachLive(events$, {
     status: show,
-    print: print ? (line) => process.stderr.write(`\r\x1b[2K${line}\n`) : undefined,
+    print: print ? (line) => process.stderr.write(tty ? `\r\x1b[2K${line}\n` : `${line}\n`) : undefined,
+    intervalMs: tty ? 1000 : LIVE_LINE_MS,
   });
   // Wrapped: an async function returning a bare promise would make the caller await the whole run here.
   return { final };
