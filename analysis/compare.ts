@@ -5,6 +5,8 @@
  * exchanged between the cells), Hedges' g on cluster means, and Holm's adjustment over every
  * comparison reported. Resampling and permutation both work on clusters — the independent unit
  * of the design — so repeated trajectories of one agent are never counted as independent.
+ * Angles (`circular: true`) are directions: their mean is the circular mean atan2(Σ sin, Σ cos),
+ * a difference is taken on the circle (in (−180°, 180°]), and no effect size is given.
  *
  * @example
  * const a = { values: [0.9, 0.8, 1], clusters: ["t0", "t1", "t2"] };
@@ -43,6 +45,8 @@ export interface SampleComparison {
 
 export interface CompareSettings {
   readonly seed: number;
+  /** Values are angles in degrees: circular means and differences on the circle. */
+  readonly circular?: boolean;
   readonly resamples?: number;
   readonly permutations?: number;
 }
@@ -50,15 +54,28 @@ export interface CompareSettings {
 const DEFAULT_RESAMPLES = 2000;
 const DEFAULT_PERMUTATIONS = 5000;
 
-/** Cluster sums and sizes: every statistic here needs only these. */
+/**
+ * Cluster sums and sizes: every statistic here needs only these. For angles, `sums` holds the
+ * sines and `cos` the cosines (null for plain values).
+ */
 interface Clustered {
   readonly sums: Float64Array;
+  readonly cos: Float64Array | null;
   readonly sizes: Float64Array;
 }
 
-function cluster(s: Sample): Clustered {
+const RAD = Math.PI / 180;
+
+/** An angle difference on the circle, in (−180°, 180°]. */
+export function wrapDegrees(d: number): number {
+  const w = ((((d + 180) % 360) + 360) % 360) - 180;
+  return w === -180 ? 180 : w;
+}
+
+function cluster(s: Sample, circular = false): Clustered {
   const index = new Map<string, number>();
   const sums: number[] = [];
+  const cos: number[] = [];
   const sizes: number[] = [];
   s.values.forEach((v, i) => {
     if (!Number.isFinite(v)) return;
@@ -67,24 +84,55 @@ function cluster(s: Sample): Clustered {
     if (k === undefined) {
       index.set(key, (k = sums.length));
       sums.push(0);
+      cos.push(0);
       sizes.push(0);
     }
-    sums[k] += v;
+    if (circular) {
+      sums[k] += Math.sin(v * RAD);
+      cos[k] += Math.cos(v * RAD);
+    } else sums[k] += v;
     sizes[k] += 1;
   });
-  return { sums: Float64Array.from(sums), sizes: Float64Array.from(sizes) };
+  return { sums: Float64Array.from(sums), cos: circular ? Float64Array.from(cos) : null, sizes: Float64Array.from(sizes) };
 }
 
+/** Trajectory-weighted mean of the picked clusters (all by default); circular for angles (NaN when they cancel). */
 function meanOf(c: Clustered, pick?: Int32Array): number {
   let s = 0;
+  let co = 0;
   let n = 0;
   const len = pick ? pick.length : c.sums.length;
   for (let i = 0; i < len; i++) {
     const k = pick ? pick[i] : i;
     s += c.sums[k];
+    if (c.cos) co += c.cos[k];
     n += c.sizes[k];
   }
-  return n > 0 ? s / n : NaN;
+  if (n === 0) return NaN;
+  if (!c.cos) return s / n;
+  return Math.hypot(s, co) / n > 1e-12 ? Math.atan2(s, co) / RAD : NaN;
+}
+
+/** b − a, on the circle for angles. */
+function diffOf(c: Clustered, b: number, a: number): number {
+  return c.cos ? wrapDegrees(b - a) : b - a;
+}
+
+/**
+ * The 2.5 % and 97.5 % points of resampled statistics; for angles they are taken as deviations
+ * from the estimate on the circle, so an interval across ±180° is not torn apart.
+ */
+function interval(out: Float64Array, center: number, circular: boolean): [number, number] | null {
+  let m = 0;
+  for (let r = 0; r < out.length; r++) {
+    if (Number.isNaN(out[r])) continue;
+    out[m++] = circular ? wrapDegrees(out[r] - center) : out[r];
+  }
+  if (m < 2) return null;
+  const kept = out.subarray(0, m).sort();
+  const lo = percentile(kept, 0.025);
+  const hi = percentile(kept, 0.975);
+  return circular ? [center + lo, center + hi] : [lo, hi];
 }
 
 function draw(c: Clustered, rng: Rng, into: Int32Array): Int32Array {
@@ -101,17 +149,18 @@ function percentile(sorted: Float64Array, q: number): number {
 
 /** The mean of a sample (trajectory-weighted) with its cluster-bootstrap interval. */
 export function estimate(s: Sample, settings: CompareSettings): Estimate {
-  const c = cluster(s);
+  const circular = settings.circular === true;
+  const c = cluster(s, circular);
   const n = c.sizes.reduce((a, b) => a + b, 0);
-  const mean = n > 0 ? meanOf(c) : null;
+  const m = n > 0 ? meanOf(c) : NaN;
+  const mean = Number.isNaN(m) ? null : m;
   if (c.sums.length < 2 || mean === null) return { mean, ci: null, n, clusters: c.sums.length };
   const rng = createRng(settings.seed).derive("estimate");
   const R = settings.resamples ?? DEFAULT_RESAMPLES;
   const out = new Float64Array(R);
   const pick = new Int32Array(c.sums.length);
   for (let r = 0; r < R; r++) out[r] = meanOf(c, draw(c, rng, pick));
-  out.sort();
-  return { mean, ci: [percentile(out, 0.025), percentile(out, 0.975)], n, clusters: c.sums.length };
+  return { mean, ci: interval(out, mean, circular), n, clusters: c.sums.length };
 }
 
 /**
@@ -122,9 +171,10 @@ export function compareSamples(a: Sample, b: Sample, settings: CompareSettings):
   const ea = estimate(a, settings);
   const eb = estimate(b, settings);
   if (ea.mean === null || eb.mean === null) return { a: ea, b: eb, difference: null, ci: null, p: null, effect: null };
-  const ca = cluster(a);
-  const cb = cluster(b);
-  const difference = eb.mean - ea.mean;
+  const circular = settings.circular === true;
+  const ca = cluster(a, circular);
+  const cb = cluster(b, circular);
+  const difference = diffOf(ca, eb.mean, ea.mean);
   const rng = createRng(settings.seed).derive("compare");
 
   let ci: [number, number] | null = null;
@@ -133,14 +183,14 @@ export function compareSamples(a: Sample, b: Sample, settings: CompareSettings):
     const out = new Float64Array(R);
     const pa = new Int32Array(ca.sums.length);
     const pb = new Int32Array(cb.sums.length);
-    for (let r = 0; r < R; r++) out[r] = meanOf(cb, draw(cb, rng, pb)) - meanOf(ca, draw(ca, rng, pa));
-    out.sort();
-    ci = [percentile(out, 0.025), percentile(out, 0.975)];
+    for (let r = 0; r < R; r++) out[r] = diffOf(ca, meanOf(cb, draw(cb, rng, pb)), meanOf(ca, draw(ca, rng, pa)));
+    ci = interval(out, difference, circular);
   }
 
   // Permutation: pool the clusters, deal them back into groups of the original sizes.
   const pooled: Clustered = {
     sums: Float64Array.from([...ca.sums, ...cb.sums]),
+    cos: ca.cos && cb.cos ? Float64Array.from([...ca.cos, ...cb.cos]) : null,
     sizes: Float64Array.from([...ca.sizes, ...cb.sizes]),
   };
   const na = ca.sums.length;
@@ -155,11 +205,13 @@ export function compareSamples(a: Sample, b: Sample, settings: CompareSettings):
       order[i] = order[j];
       order[j] = t;
     }
-    const d = meanOf(pooled, order.subarray(na)) - meanOf(pooled, order.subarray(0, na));
-    if (Math.abs(d) >= observed - 1e-12) extreme++;
+    const d = diffOf(pooled, meanOf(pooled, order.subarray(na)), meanOf(pooled, order.subarray(0, na)));
+    // A permuted side whose angles cancel has no mean: as extreme as any difference.
+    if (Number.isNaN(d) || Math.abs(d) >= observed - 1e-12) extreme++;
   }
   const p = (extreme + 1) / (P + 1);
-  return { a: ea, b: eb, difference, ci, p, effect: hedgesG(ca, cb) };
+  // Hedges' g divides by a linear SD, which angles do not have.
+  return { a: ea, b: eb, difference, ci, p, effect: circular ? null : hedgesG(ca, cb) };
 }
 
 /** Hedges' g of cluster means: (mean_b − mean_a) / pooled SD, small-sample corrected. */

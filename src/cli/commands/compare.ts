@@ -134,7 +134,7 @@ async function cellGroups(id: string, dir: string, factors: Record<string, unkno
     .sort((a, b) => valueRank(a.value) - valueRank(b.value) || a.model.localeCompare(b.model) || String(a.condition).localeCompare(String(b.condition)))
     .map((g) => {
       const sample = { values: g.values, clusters: g.clusters };
-      return { model: g.model, value: g.value, condition: g.condition, sample, estimate: estimate(sample, { seed: SEED }) };
+      return { model: g.model, value: g.value, condition: g.condition, sample, estimate: estimate(sample, { seed: SEED, circular: metric === "angle" }) };
     });
   return { id, run: summary.run.id, dir, factors, unit, costUsd: summary.run.costUsd ?? null, groups };
 }
@@ -191,7 +191,7 @@ export function compareCells(cells: readonly CellGroups[], metric: Metric): Comp
       if (differing.length !== 1) continue;
       const factor = differing[0];
       for (const [ga, gb] of matchGroups(A.groups, B.groups)) {
-        const c = compareSamples(ga.sample, gb.sample, { seed: SEED });
+        const c = compareSamples(ga.sample, gb.sample, { seed: SEED, circular: metric === "angle" });
         raw.push({
           factor,
           cellA: A.id,
@@ -263,7 +263,8 @@ export async function compare(paths: readonly string[], metric: Metric): Promise
     unit: describeUnit(cells),
     method:
       "difference b − a of trajectory-weighted means; 95 % percentile cluster-bootstrap interval (2,000 resamples, clusters resampled within each cell); " +
-      "two-sided permutation p-value (5,000 permutations of cluster labels between the cells, (k+1)/(R+1)); Hedges' g on cluster means; Holm adjustment over every comparison listed",
+      "two-sided permutation p-value (5,000 permutations of cluster labels between the cells, (k+1)/(R+1)); Hedges' g on cluster means; Holm adjustment over every comparison listed" +
+      (metric === "angle" ? "; angles: circular means (atan2 of summed sines and cosines), differences on the circle in (−180°, 180°], no effect size" : ""),
     cells: cells.map((c) => ({
       id: c.id,
       run: c.run,
