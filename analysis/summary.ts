@@ -8,6 +8,8 @@
  * console.log(JSON.stringify(analysis.summary, null, 2));
  */
 import type { ValueSpec } from "../src/core/events.ts";
+import { hashSeed } from "../src/core/random.ts";
+import { clusterBootstrapCI } from "./bootstrap.ts";
 import { identify, type Identification } from "./identification.ts";
 import { partnerValueKey, pooledCounts, type AngleMethod, type RunAccumulator, type TrajectoryRecord } from "./operators.ts";
 import { circularMean, DEFAULT_BOOTSTRAP, loadStats, resamplesFor, type BootstrapSettings, type Described } from "./stats.ts";
@@ -168,7 +170,14 @@ export interface MeasureSummary {
   /** Mean over the run's observations (null: none). */
   value: number | null;
   n: number;
-  groups: { model: string; value: string; condition: string | null; mean: number | null; n: number }[];
+  /**
+   * 95 % interval of `value`: a cluster bootstrap resampling agents (an agent's observations
+   * together; METHOD §11); null from fewer than two agents with observations.
+   */
+  ci: [number, number] | null;
+  /** What the interval resamples. */
+  ciUnit: "agent";
+  groups: { model: string; value: string; condition: string | null; mean: number | null; n: number; ci: [number, number] | null }[];
   agents: Record<string, number | null>;
 }
 
@@ -468,7 +477,16 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
     for (const p of trialPoints(ts, circularMean)) agentTrials.push({ agentId, ...p });
   }
 
-  // Game measures, pooled per group from the agents' sums.
+  // Game measures, pooled per group from the agents' sums; intervals resample agents (an agent's
+  // observations, and the trials it shares with its group, stay together).
+  const measureCI = (tallies: readonly { sum: number; n: number }[], key: string): [number, number] | null => {
+    const kept = tallies.filter((t) => t.n > 0);
+    if (kept.length < 2) return null;
+    return clusterBootstrapCI(
+      { sums: kept.map((t) => t.sum), counts: kept.map((t) => t.n) },
+      { seed: hashSeed(settings.seed, key), resamples: settings.resamples, level: settings.level },
+    );
+  };
   const measures: MeasureSummary[] = acc.metrics.map(({ metric, state }) => {
     const r = metric.report(state);
     const agentsOut: Record<string, number | null> = {};
@@ -479,14 +497,17 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
     const groupsOut = groups.map((g) => {
       let sum = 0;
       let n = 0;
+      const tallies: { sum: number; n: number }[] = [];
       for (const m of agentGroups.get(JSON.stringify([g.model, g.value, g.condition])) ?? []) {
         const t = r.agents.get(m.info.id);
         if (t) {
           sum += t.sum;
           n += t.n;
+          tallies.push(t);
         }
       }
-      return { model: g.model, value: g.value, condition: g.condition, mean: n ? sum / n : null, n };
+      const ci = measureCI(tallies, `measure:${metric.name}:${g.model}:${g.value}:${g.condition ?? ""}`);
+      return { model: g.model, value: g.value, condition: g.condition, mean: n ? sum / n : null, n, ci };
     });
     return {
       name: metric.name,
@@ -494,6 +515,8 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
       unit: metric.unit,
       value: r.run.n ? r.run.sum / r.run.n : null,
       n: r.run.n,
+      ci: measureCI([...r.agents.values()], `measure:${metric.name}`),
+      ciUnit: "agent",
       groups: groupsOut,
       agents: agentsOut,
     };

@@ -58,7 +58,7 @@ export function reportHtml(a: Analysis, charts: readonly RenderedChart[]): strin
   const groups = table(groupTable(s));
   const agents = table(agentTable(s));
   const measureData = measureTable(s);
-  const measures = measureData ? `<h2>Game measures</h2>\n<p class="note">Means per valid decision (per trial for stock and survival).</p>\n${table(measureData)}\n` : "";
+  const measures = measureData ? `<h2>Game measures</h2>\n<p class="note">Means per valid decision (per trial for stock and survival), each with its 95 % interval from a bootstrap that resamples agents (METHOD §11).</p>\n${table(measureData)}\n` : "";
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -72,7 +72,7 @@ export function summaryMarkdown(s: Summary): string {
     "",
     ...(() => {
       const m = measureTable(s);
-      return m ? ["## Game measures", "", "Means per valid decision (per trial for stock and survival); METHOD §11.", "", mdTable(...tableArgs(m)), ""] : [];
+      return m ? ["## Game measures", "", "Means per valid decision (per trial for stock and survival), each with its 95 % interval from a bootstrap that resamples agents; METHOD §11.", "", mdTable(...tableArgs(m)), ""] : [];
     })(),
     "## Agents",
     "",

@@ -85,15 +85,17 @@ const groupLabel = (g: { model: string; value: string; condition: string | null 
 export function measureTable(s: Summary): TableData | null {
   if (!s.measures || s.measures.length === 0) return null;
   const labels = s.groups.map(groupLabel);
+  // Each mean with its 95 % interval (agents resampled); "–" where fewer than two agents measured.
+  const withCI = (mean: number | null, ci: [number, number] | null | undefined) => `${fmt(mean, 3)} ${fmtCI(ci ?? null, 3)}`;
   return {
-    header: ["measure", "unit", "all (n)", ...labels],
+    header: ["measure", "unit", "all [95% CI] (n)", ...labels],
     rows: s.measures.map((m) => [
       m.name,
       m.unit,
-      `${fmt(m.value, 3)} (${m.n})`,
+      `${withCI(m.value, m.ci)} (${m.n})`,
       ...s.groups.map((g) => {
         const x = m.groups.find((y) => y.model === g.model && y.value === g.value && y.condition === g.condition);
-        return x && x.n ? fmt(x.mean, 3) : "–";
+        return x && x.n ? withCI(x.mean, x.ci) : "–";
       }),
     ]),
     numeric: [false, false, true, ...labels.map(() => true)],

@@ -62,7 +62,7 @@ export function formatSummary(s: Summary): string {
     `${b.resamples} resamples${r.method === "slider" ? "" : "; identified angles: profile likelihood"}; – = fewer than two units.`;
   out.push(unitNote);
   const measures = measureTable(s);
-  if (measures) out.push("", "Game measures (METHOD §11; means per valid decision or per trial):", textTable([...measures.header], measures.rows));
+  if (measures) out.push("", "Game measures (METHOD §11; means per valid decision or per trial, 95 % intervals resampling agents):", textTable([...measures.header], measures.rows));
   out.push("", "Agents:");
   const shown = s.agents.slice(0, MAX_AGENT_ROWS);
   out.push(

@@ -48,7 +48,11 @@ describe("game measures", () => {
     expect(m.n).toBe(2 * 3 * 4);
     expect(m.agents).toEqual({ g0m0: 1, g0m1: 1, g0m2: 0, g0m3: 0 });
     expect(m.groups.map((g) => [g.value, g.mean])).toEqual([["prosocial", 1], ["individualistic", 0]]);
-    expect(formatSummary(summary)).toMatch(/Game measures[\s\S]*contribution-rate\s+share of the endowment\s+0\.500 \(24\)\s+1\.000\s+0\.000/);
+    // Intervals resample agents: two agents at 1 and two at 0 give the whole [0, 1] for the run.
+    expect(m.ciUnit).toBe("agent");
+    expect(m.ci).toEqual([0, 1]);
+    expect(m.groups.map((g) => g.ci)).toEqual([[1, 1], [0, 0]]);
+    expect(formatSummary(summary)).toMatch(/Game measures[\s\S]*contribution-rate\s+share of the endowment\s+0\.500 \[0\.000, 1\.000\] \(24\)\s+1\.000 \[1\.000, 1\.000\]\s+0\.000 \[0\.000, 0\.000\]/);
     expect(summaryMarkdown(summary)).toMatch(/## Game measures/);
   });
 
