@@ -37,6 +37,13 @@ export const Segment = z.object({
   argv: z.array(z.string()),
   /** Per model endpoint: calls, retries by cause, failed calls and why it failed (runs with llm agents). */
   endpoints: z.record(z.string(), EndpointRecord).optional(),
+  /**
+   * Endpoint fields this segment changed from the command line (`local.baseURL=http://…`; never a
+   * key: apiKeyEnv names a variable), and the scenario file whose `endpoints:` it re-read
+   * (--reload-endpoints). The manifest's scenario holds the endpoints as changed.
+   */
+  endpointChanges: z.array(z.string()).optional(),
+  endpointsReloadedFrom: z.string().optional(),
 });
 
 /** Whole-run totals written when a segment ends (every segment of a resumed run, from run.completed). */

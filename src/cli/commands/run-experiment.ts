@@ -26,7 +26,7 @@ import { readManifest, type ManifestStatus, type RunTotalsRecord } from "../../s
 import { createRunDir, manifestPath } from "../../store/run-dir.ts";
 import { lockRunDir } from "../../store/run-lock.ts";
 import { createProgress, type ProgressRenderer } from "../progress.ts";
-import { EXIT_CODES, callsLine, execute, openGateway, prepareResume, preflight, startManifest, transcriptRelay, withOverrides, type Flags } from "./run.ts";
+import { EXIT_CODES, callsLine, execute, openGateway, prepareResume, preflight, resumedEndpoints, startManifest, transcriptRelay, withOverrides, type Flags } from "./run.ts";
 
 /** Cells played at once; each plays its own sessions concurrently, and the gateway bounds the calls. */
 const MAX_CELLS_IN_FLIGHT = 8;
@@ -76,13 +76,16 @@ export async function resumeExperiment(dir: string, flags: Flags, argv: string[]
   const experiment = readExperiment(dir);
   const work: CellWork[] = [];
   const recorded = 0;
+  let endpoints: Scenario["endpoints"] | undefined;
   for (const cell of experiment.cells) {
     const cellDir = join(dir, cell.dir);
     if (existsSync(manifestPath(cellDir)) && readManifest(cellDir).status === "completed") continue;
     const raw = experiment.cellScenarios[cell.id];
     const parsed = Scenario.safeParse(raw);
     if (!parsed.success) throw new InputError(`${dir}/experiment.json: cellScenarios.${cell.id}: ${parsed.error.issues[0]?.message ?? "missing"}`);
-    const scenario = withOverrides(parsed.data, { ...flags, seed: undefined, model: undefined });
+    // The endpoints as this resume uses them (--reload-endpoints, --endpoint): one set for every cell.
+    endpoints ??= (await resumedEndpoints(parsed.data.endpoints, experiment.scenarioPath, flags)).endpoints;
+    const scenario = { ...withOverrides(parsed.data, { ...flags, seed: undefined, model: undefined, endpoint: undefined }), endpoints };
     const specs = expandAgents(scenario);
     work.push({ cell, scenario, specs, planned: planRun(scenario, specs.map((s) => s.id)).plannedDecisions });
   }

@@ -35,11 +35,12 @@ import { InputError, IoError } from "../../core/errors.ts";
 import { asIoError } from "../../store/io-failure.ts";
 import { lockRunDir } from "../../store/run-lock.ts";
 import { cacheFile } from "../cache-location.ts";
+import { applyEndpointOverrides, describeOverrides, parseEndpointOverrides } from "../endpoint-overrides.ts";
 import { createProgress, type ProgressRenderer } from "../progress.ts";
 
 const USAGE =
-  "hvae run <scenario> [--out DIR] [--seed N] [--max-concurrency N] [--quiet] [--model REF] [--no-cache] [--refresh-cache] [--max-cost USD] [--live-metrics] [--cache DIR]\n" +
-  "       hvae run --resume RUNDIR [--max-concurrency N] [--quiet] [--no-cache] [--refresh-cache] [--max-cost USD] [--live-metrics] [--cache DIR]";
+  "hvae run <scenario> [--out DIR] [--seed N] [--max-concurrency N] [--quiet] [--model REF] [--endpoint NAME.FIELD=VALUE …] [--no-cache] [--refresh-cache] [--max-cost USD] [--live-metrics] [--cache DIR]\n" +
+  "       hvae run --resume RUNDIR [--endpoint NAME.FIELD=VALUE …] [--reload-endpoints] [--max-concurrency N] [--quiet] [--no-cache] [--refresh-cache] [--max-cost USD] [--live-metrics] [--cache DIR]";
 
 const FLAGS = {
   out: { type: "string" },
@@ -53,6 +54,8 @@ const FLAGS = {
   "max-cost": { type: "string" },
   "live-metrics": { type: "boolean" },
   cache: { type: "string" },
+  endpoint: { type: "string", multiple: true },
+  "reload-endpoints": { type: "boolean" },
 } as const;
 
 export type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>["values"];
@@ -67,6 +70,9 @@ export async function run(argv: string[]): Promise<number> {
   if (maxCost !== undefined && maxCost < 0) throw new InputError(`--max-cost: expected a non-negative amount, got ${maxCost}`);
   const concurrency = intFlag("max-concurrency", values["max-concurrency"]);
   if (concurrency !== undefined && concurrency < 1) throw new InputError(`--max-concurrency: expected at least 1, got ${concurrency}`);
+  if (values["reload-endpoints"] && values.resume === undefined)
+    throw new InputError("--reload-endpoints goes with --resume (a new run reads its scenario's endpoints anyway)");
+  parseEndpointOverrides(values.endpoint);
   return values.resume !== undefined ? resumeRun(values, positionals, argv) : newRun(values, positionals, argv);
 }
 
@@ -95,7 +101,8 @@ async function newRun(flags: Flags, positionals: string[], argv: string[]): Prom
     let manifest: Manifest;
     try {
       // The manifest comes first: a directory without one is not a run and cannot be resumed.
-      manifest = startManifest({ runId, dir, scenario, path: loaded.path, scenarioDir: loaded.dir, argv, started, plan, modules });
+      const endpointChanges = describeOverrides(parseEndpointOverrides(flags.endpoint));
+      manifest = startManifest({ runId, dir, scenario, path: loaded.path, scenarioDir: loaded.dir, argv, started, plan, modules, endpointChanges });
     } catch (err) {
       lock.release();
       rmSync(dir, { recursive: true, force: true });
@@ -112,7 +119,7 @@ async function newRun(flags: Flags, positionals: string[], argv: string[]): Prom
   }
 }
 
-/** The command line's --seed, --max-concurrency and --model applied to a scenario. */
+/** The command line's --seed, --max-concurrency, --model and --endpoint applied to a scenario. */
 export function withOverrides(base: Scenario, flags: Flags): Scenario {
   const seed = intFlag("seed", flags.seed);
   const concurrency = intFlag("max-concurrency", flags["max-concurrency"]);
@@ -121,7 +128,40 @@ export function withOverrides(base: Scenario, flags: Flags): Scenario {
     seed: seed ?? base.seed,
     maxConcurrency: concurrency ?? base.maxConcurrency,
     agents: flags.model ? base.agents.map((a) => (a.type === "llm" ? { ...a, model: flags.model! } : a)) : base.agents,
+    endpoints: applyEndpointOverrides(base.endpoints, parseEndpointOverrides(flags.endpoint)),
   };
+}
+
+/**
+ * A resume's endpoints: the frozen ones, or with --reload-endpoints those of the scenario file
+ * as it reads now (validated like any scenario), then --endpoint changes on top. What changed
+ * goes into the new segment of the manifest.
+ */
+export async function resumedEndpoints(
+  frozen: Scenario["endpoints"],
+  scenarioPath: string,
+  flags: Pick<Flags, "endpoint" | "reload-endpoints">,
+): Promise<{ endpoints: Scenario["endpoints"]; record: { endpointChanges?: string[]; endpointsReloadedFrom?: string } }> {
+  let endpoints = frozen;
+  const record: { endpointChanges?: string[]; endpointsReloadedFrom?: string } = {};
+  if (flags["reload-endpoints"]) {
+    let reloaded: Scenario["endpoints"];
+    try {
+      reloaded = (await loadScenario(scenarioPath, { checks: SCENARIO_CHECKS })).scenario.endpoints;
+    } catch (err) {
+      if (err instanceof InputError) throw new InputError(`--reload-endpoints: ${err.message}`);
+      throw err;
+    }
+    const missing = Object.keys(frozen).filter((n) => !Object.hasOwn(reloaded, n));
+    if (missing.length) throw new InputError(`--reload-endpoints: ${scenarioPath} no longer defines the endpoint${missing.length > 1 ? "s" : ""} ${missing.map((n) => `'${n}'`).join(", ")} the run uses`);
+    endpoints = { ...frozen, ...reloaded };
+    record.endpointsReloadedFrom = scenarioPath;
+  }
+  const overrides = parseEndpointOverrides(flags.endpoint);
+  endpoints = applyEndpointOverrides(endpoints, overrides);
+  const changes = describeOverrides(overrides);
+  if (changes.length) record.endpointChanges = changes;
+  return { endpoints, record };
 }
 
 async function resumeRun(flags: Flags, positionals: string[], argv: string[]): Promise<number> {
@@ -182,13 +222,14 @@ export type PreparedResume =
  * const p = await prepareResume("runs/demo-…", flags);
  * if (!p.complete) await execute({ ...p.start(argv, console.error), gateway, flags });
  */
-export async function prepareResume(dir: string, flags: Pick<Flags, "max-concurrency">): Promise<PreparedResume> {
+export async function prepareResume(dir: string, flags: Pick<Flags, "max-concurrency" | "endpoint" | "reload-endpoints">): Promise<PreparedResume> {
   const state = await loadResume(dir);
   if (state.truncatedBytes > 0) process.stderr.write(`hvae: cut a torn last line (${state.truncatedBytes} bytes) off ${eventsPath(dir)}\n`);
   const parsed = Scenario.safeParse(state.manifest.scenario);
   if (!parsed.success) throw new InputError(`${dir}/manifest.json: scenario: ${parsed.error.issues[0].path.join(".")}: ${parsed.error.issues[0].message}`);
   const concurrency = intFlag("max-concurrency", flags["max-concurrency"]);
-  const scenario = { ...parsed.data, maxConcurrency: concurrency ?? parsed.data.maxConcurrency };
+  const moved = await resumedEndpoints(parsed.data.endpoints, state.manifest.scenarioPath, flags);
+  const scenario = { ...parsed.data, maxConcurrency: concurrency ?? parsed.data.maxConcurrency, endpoints: moved.endpoints };
   const specs = expandAgents(scenario);
   // A game module is imported (and compiled for this spec) before anything plans with it.
   await loadGame(scenario.game, state.manifest.scenarioDir);
@@ -207,9 +248,11 @@ export async function prepareResume(dir: string, flags: Pick<Flags, "max-concurr
       const now = new Date().toISOString();
       const manifest: Manifest = {
         ...state.manifest,
+        // The endpoints as this segment uses them, so a later resume goes on with them.
+        scenario: { ...state.manifest.scenario, endpoints: scenario.endpoints },
         status: "running",
         endedAt: null,
-        segments: [...state.manifest.segments, { startedAt: now, endedAt: null, status: "running", argv }],
+        segments: [...state.manifest.segments, { startedAt: now, endedAt: null, status: "running", argv, ...moved.record }],
       };
       writeManifest(dir, manifest);
       say(`resuming ${state.runId}: ${state.recorded} of ${plan.plannedDecisions} decisions recorded, ${state.filter.completedSessions.size} of ${plan.sessions.length} sessions finished`);
@@ -246,6 +289,8 @@ export function startManifest(o: {
   plan: { plannedDecisions: number; sessions: { readonly length: number } };
   /** Custom module files loaded by the preflight, with their SHA-256. */
   modules?: Record<string, string>;
+  /** --endpoint changes the scenario was run with (see describeOverrides). */
+  endpointChanges?: string[];
 }): Manifest {
   const at = o.started.toISOString();
   const manifest: Manifest = {
@@ -261,7 +306,7 @@ export function startManifest(o: {
     endedAt: null,
     plannedDecisions: o.plan.plannedDecisions,
     plannedSessions: o.plan.sessions.length,
-    segments: [{ startedAt: at, endedAt: null, status: "running", argv: o.argv }],
+    segments: [{ startedAt: at, endedAt: null, status: "running", argv: o.argv, ...(o.endpointChanges?.length ? { endpointChanges: o.endpointChanges } : {}) }],
     modules: o.modules ?? {},
   };
   writeManifest(o.dir, manifest);
@@ -354,7 +399,10 @@ export async function execute(x: Execution): Promise<number> {
   } else if (status === "interrupted") {
     process.stderr.write(`hvae: ${message ?? "interrupted"}\nhvae: continue with: hvae run --resume ${x.dir}\n`);
   } else if (status === "failed") {
-    process.stderr.write(`hvae: ${message ?? "failed"}\nhvae: fix it, then continue with: hvae run --resume ${x.dir}\n`);
+    process.stderr.write(
+      `hvae: ${message ?? "failed"}\nhvae: fix it, then continue with: hvae run --resume ${x.dir}\n` +
+        `hvae: (a server that moved: add --endpoint NAME.baseURL=URL, or edit the scenario's endpoints and add --reload-endpoints)\n`,
+    );
   }
   console.log(x.dir);
   return EXIT_CODES[status];
