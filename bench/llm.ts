@@ -130,6 +130,7 @@ export async function runHvae(server: ServerChild, scenario: Scenario, cachePath
   const before = await server.count();
   let decisions = 0;
   let invalid = 0;
+  let failure: string | null = null;
   const chosen: string[] = [];
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -142,6 +143,7 @@ export async function runHvae(server: ServerChild, scenario: Scenario, cachePath
             decisions++;
             chosen.push(`${ev.decisionId}=${ev.option}`);
           } else if (ev.type === "decision.invalid") invalid++;
+          else if (ev.type === "run.completed" && ev.status !== "completed") failure = ev.message ?? ev.status;
         },
         error: reject,
         complete: resolve,
@@ -155,6 +157,8 @@ export async function runHvae(server: ServerChild, scenario: Scenario, cachePath
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuMs(cpu0);
   rmSync(dir, { recursive: true, force: true });
+  // A partial run's rate is not a measurement: say so rather than report it.
+  if (failure !== null) throw new Error(`bench run did not complete: ${failure}`);
   const calls = (await server.count()) - before;
   return {
     decisions,

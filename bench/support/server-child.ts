@@ -81,7 +81,8 @@ export async function startServerChild(opts: { delayMs: number }): Promise<Serve
 
 /** Child side: serve until told to stop or until the parent disconnects. */
 async function serve(delayMs: number): Promise<void> {
-  const server = await startOpenAiServer({ delayMs });
+  // Idle connections stay open for the whole benchmark (see keepAliveTimeoutMs).
+  const server = await startOpenAiServer({ delayMs, keepAliveTimeoutMs: 600_000 });
   const stop = async () => {
     await server.stop();
     process.disconnect?.();

@@ -1,6 +1,7 @@
 /**
  * One place that maps a resolved model to the client that serves it: the OpenAI-compatible
- * client (chat-model.ts), LangChain's native Anthropic and Google chat models (providers.ts), or
+ * client (the lean path, openai-lean.ts, by default; LangChain's invoke, chat-model.ts, with
+ * `client: "langchain"`), LangChain's native Anthropic and Google chat models (providers.ts), or
  * an in-process GGUF model (gguf.ts, whose loaded models this set shares and frees). Also the
  * checks a provider needs before any call (a gguf file's header and memory).
  *
@@ -11,6 +12,7 @@
  * await backends.close();
  */
 import { createChatModel, type ChatModel } from "./chat-model.ts";
+import { createLeanChatModel } from "./openai-lean.ts";
 import type { ChatParams } from "./gateway-types.ts";
 import { checkGgufFile } from "./gguf-file.ts";
 import { createGgufPool, type GgufPool } from "./gguf.ts";
@@ -23,8 +25,12 @@ export interface Backends {
   close(): Promise<void>;
 }
 
-export function createBackends(): Backends {
+/** How OpenAI-compatible calls are made: the lean path (default) or LangChain's whole invoke stack. */
+export type OpenAiClient = "lean" | "langchain";
+
+export function createBackends(opts: { client?: OpenAiClient } = {}): Backends {
   let gguf: GgufPool | null = null;
+  const lean: ChatModel[] = [];
   return {
     check(m) {
       if (m.provider === "gguf")
@@ -32,8 +38,12 @@ export function createBackends(): Backends {
     },
     create(m, params) {
       switch (m.provider) {
-        case "openai":
-          return createChatModel(m, params);
+        case "openai": {
+          if (opts.client === "langchain") return createChatModel(m, params);
+          const model = createLeanChatModel(m, params);
+          lean.push(model);
+          return model;
+        }
         case "anthropic":
         case "google":
           return createProviderModel(m, params);
@@ -42,6 +52,7 @@ export function createBackends(): Backends {
       }
     },
     async close() {
+      await Promise.all(lean.map((m) => m.close?.()));
       await gguf?.close();
     },
   };

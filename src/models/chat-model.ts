@@ -58,7 +58,7 @@ interface RawChoice {
   finish_reason?: unknown;
   logprobs?: { content?: { token: string; logprob: number; top_logprobs?: { token: string; logprob: number }[] }[] | null } | null;
 }
-interface RawCompletion {
+export interface RawCompletion {
   choices?: RawChoice[];
   usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
 }
@@ -110,7 +110,8 @@ export function contentText(content: unknown): { text: string; refusal: string |
   return { text, refusal };
 }
 
-function fromRaw(raw: RawCompletion, labels: readonly string[] | null | undefined): AttemptResult {
+/** The attempt's result from a whole chat completion body (the LangChain and the lean path read it alike). */
+export function fromRaw(raw: RawCompletion, labels: readonly string[] | null | undefined): AttemptResult {
   const choice = raw.choices?.[0];
   const { text, refusal } = contentText(choice?.message?.content);
   const said = choice?.message?.refusal;
@@ -129,6 +130,12 @@ function fromRaw(raw: RawCompletion, labels: readonly string[] | null | undefine
  * answer without choices would read as an empty answer: both are faults of the transport.
  */
 export function bodyProblem(text: string): string | null {
+  const r = parseCompletion(text);
+  return typeof r === "string" ? r : null;
+}
+
+/** A 2xx body parsed once: the chat completion, or what is wrong with it (see bodyProblem). */
+export function parseCompletion(text: string): RawCompletion | string {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -143,7 +150,7 @@ export function bodyProblem(text: string): string | null {
   }
   const message = (choices[0] as RawChoice | null)?.message;
   if (!message || typeof message !== "object") return "JSON whose first choice has no message";
-  return null;
+  return json as RawCompletion;
 }
 
 /**
@@ -151,12 +158,10 @@ export function bodyProblem(text: string): string | null {
  * connection closed) and reported, so a 50 MB reply costs `limit` bytes of memory at most.
  */
 async function readBounded(res: Response, limit: number): Promise<string> {
-  const tooLarge = (n: string) =>
-    new TransportFault(`response body ${n} exceeds the limit of ${limit} bytes (the endpoint's maxResponseBytes)`, false);
   const declared = Number(res.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) {
     await res.body?.cancel().catch(() => undefined);
-    throw tooLarge(`of ${declared} bytes`);
+    throw tooLarge(`of ${declared} bytes`, limit);
   }
   if (!res.body) return "";
   const reader = res.body.getReader();
@@ -168,18 +173,32 @@ async function readBounded(res: Response, limit: number): Promise<string> {
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel().catch(() => undefined);
-      throw tooLarge(`of more than ${limit} bytes`);
+      throw tooLarge(`of more than ${limit} bytes`, limit);
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** A 2xx body that is not a chat completion: a fault of the transport, retried. */
+export const malformed = (status: number, contentType: string | null | undefined, problem: string) =>
+  new TransportFault(`malformed response (HTTP ${status}, ${contentType ?? "no content type"}): ${problem}`, true);
+
+/** The message when a body is larger than the endpoint's maxResponseBytes (`n`: "of 123 bytes"). */
+export const tooLarge = (n: string, limit: number) =>
+  new TransportFault(`response body ${n} exceeds the limit of ${limit} bytes (the endpoint's maxResponseBytes)`, false);
+
 /** Headers that describe the bytes on the wire, not the text handed on. */
 const WIRE_HEADERS = new Set(["content-length", "content-encoding", "transfer-encoding"]);
 
+/** The OpenAI-compatible chat model through LangChain, with the `ChatOpenAI` it invokes (for the lean path, openai-lean.ts). */
+export interface LangChainChatModel extends ChatModel {
+  /** The `ChatOpenAI` instance, built on first use. */
+  instance(): Promise<unknown>;
+}
+
 /** Builds the model lazily: LangChain costs most of a second to import and only LLM runs need it. */
-export function createChatModel(resolved: ResolvedModel, params: ChatParams): ChatModel {
+export function createChatModel(resolved: ResolvedModel, params: ChatParams): LangChainChatModel {
   const limit = resolved.settings.maxResponseBytes;
   // The current call's parsed completion, kept so an answer the SDK or LangChain then fails to
   // parse (malformed structured JSON, cut off by max tokens, content parts) is still read.
@@ -196,10 +215,10 @@ export function createChatModel(resolved: ResolvedModel, params: ChatParams): Ch
       if (!WIRE_HEADERS.has(k)) headers.set(k, v);
     });
     if (res.ok) {
-      const problem = bodyProblem(text);
-      if (problem) throw new TransportFault(`malformed response (HTTP ${res.status}, ${res.headers.get("content-type") ?? "no content type"}): ${problem}`, true);
+      const raw = parseCompletion(text);
+      if (typeof raw === "string") throw malformed(res.status, res.headers.get("content-type"), raw);
       const slot = lastBody.getStore();
-      if (slot) slot.raw = JSON.parse(text) as RawCompletion;
+      if (slot) slot.raw = raw;
       headers.set("content-type", "application/json");
     }
     return new Response(text, { status: res.status, statusText: res.statusText, headers });
@@ -229,6 +248,7 @@ export function createChatModel(resolved: ResolvedModel, params: ChatParams): Ch
     }));
 
   return {
+    instance: load,
     async invoke(messages, format, seed, extra) {
       const labels = extra?.labels ?? null;
       const chat = await load();

@@ -36,6 +36,11 @@ export interface GatewayOptions {
    * sends unusable token counts). Default: ignored.
    */
   warn?: (message: string) => void;
+  /**
+   * How OpenAI-compatible calls are made: "lean" (default; the same request as LangChain's
+   * ChatOpenAI sends, posted without its invoke stack: src/models/openai-lean.ts) or "langchain".
+   */
+  client?: "lean" | "langchain";
 }
 
 /**

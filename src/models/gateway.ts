@@ -74,7 +74,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
   const resolved = new Map<string, ResolvedModel>();
   const limiters = new Map<string, Limiter>();
   const models = new Map<string, ChatModel>();
-  const backends = createBackends();
+  const backends = createBackends({ client: opts.client });
   // Endpoints (structuredOutput: auto) whose server rejected json_schema: text answers from then on.
   const fallbacks = new Map<string, string>();
   const warn = (message: string) => (opts.warn ? opts.warn(redact(message)) : void process.stderr.write(`hvae: ${redact(message)}\n`));

@@ -93,6 +93,12 @@ export interface ServerOptions {
   /** Behaviour as a function of the request; default: answer the first option label offered. */
   respond?: (req: RecordedRequest) => Behaviour | string;
   faults?: FaultMix;
+  /**
+   * How long an idle keep-alive connection stays open, ms (Node's default 5000). Only read at
+   * start. Benchmarks raise it: a client on a loaded machine may reuse a socket just as the
+   * server closes it ("other side closed"), a race that says nothing about throughput.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface FakeOpenAi {
@@ -289,6 +295,7 @@ export async function startOpenAiServer(initial: ServerOptions = {}): Promise<Fa
     }
   }
 
+  if (initial.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = initial.keepAliveTimeoutMs;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
