@@ -1,16 +1,19 @@
 /**
  * Descriptive statistics for the analysis: mean and standard deviation through mathjs (imported
- * lazily, and as its one-file bundle, so commands that never compute statistics never pay for it),
- * and seeded percentile-bootstrap 95 % intervals via bootstrap.ts.
+ * lazily, and as its one-file bundle, so commands that never compute statistics never pay for it);
+ * 95 % intervals: Student-t over clusters for means of VR (t-interval.ts; it covers at ten clusters
+ * where the percentile bootstrap does not, METHOD §12) and seeded circular percentile bootstraps
+ * for angles (bootstrap.ts).
  *
  * @example
  * const stats = await loadStats();
  * stats.describe([0.8, 0.9, 1], "agent:a1:vr"); // { n: 3, mean: 0.9, sd: 0.1, ci: [lo, hi] }
  */
-import { bootstrapCI, circularBootstrapCI, clusterBootstrapCI } from "./bootstrap.ts";
+import { circularBootstrapCI, clusterBootstrapCI } from "./bootstrap.ts";
+import { clusterTInterval } from "./t-interval.ts";
 import { hashSeed } from "../src/core/random.ts";
 
-/** Mean, sample sd and a bootstrap interval of the mean; nulls when there is no data, ci null for fewer than two units. */
+/** Mean, sample sd and an interval of the mean; nulls when there is no data, ci null for fewer than two units. */
 export interface Described {
   readonly n: number;
   readonly mean: number | null;
@@ -19,7 +22,11 @@ export interface Described {
 }
 
 export interface Stats {
-  /** Describes values; `key` names the quantity so each interval gets its own fixed seed. */
+  /**
+   * Describes values (VR): arithmetic mean, sample sd and the Student-t interval of the
+   * trajectory-weighted mean over clusters (each value its own cluster without `clusters`).
+   * `key` is kept for a stable signature with {@link Stats.describeAngles} (t needs no seed).
+   */
   describe(values: readonly number[], key: string, clusters?: readonly string[]): Described;
   mean(values: readonly number[]): number | null;
   /**
@@ -108,18 +115,18 @@ export async function loadStats(settings: BootstrapSettings = DEFAULT_BOOTSTRAP)
     values.length ? (math.mean(values as number[]) as number) : null;
   return {
     mean,
-    describe(values, key, clusters) {
+    describe(values, _key, clusters) {
       const n = values.length;
       if (n === 0) return { n, mean: null, sd: null, ci: null };
       const m = mean(values)!;
       const sd = n > 1 ? (math.std(values as number[], "unbiased") as unknown as number) : 0;
-      const opts = { seed: hashSeed(settings.seed, key), resamples: settings.resamples, level: settings.level };
-      // One unit says nothing about its own spread: no interval rather than a zero-width [m, m].
+      // One unit says nothing about its own spread: no interval rather than a zero-width [m, m]
+      // (clusterTInterval gives null below two clusters).
       let ci: [number, number] | null;
       if (clusters) {
         const c = clusterSums(clusters, (i, acc) => (acc[0] += values[i]));
-        ci = c.counts.length > 1 ? clusterBootstrapCI({ sums: c.sums.map((x) => x[0]), counts: c.counts }, opts) : null;
-      } else ci = n > 1 ? bootstrapCI(values, opts) : null;
+        ci = clusterTInterval({ sums: c.sums.map((x) => x[0]), counts: c.counts }, settings.level);
+      } else ci = clusterTInterval({ sums: values, counts: new Float64Array(n).fill(1) }, settings.level);
       return { n, mean: m, sd, ci };
     },
     describeAngles(degrees, key, clusters) {

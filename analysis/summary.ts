@@ -45,8 +45,12 @@ export interface RunSummary {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
-  /** Interval settings; `unit` is what the bootstrap resamples (now always the trajectory). */
-  bootstrap: { seed: number; level: number; resamples: number; unit: BootstrapUnit; agentUnit: BootstrapUnit };
+  /**
+   * Interval settings: `unit` is the independent unit (cluster) of group and cell intervals,
+   * `agentUnit` that of agent rows; `vrInterval` how VR means get theirs (Student t over the
+   * clusters, METHOD §12), `angleInterval` how angles get theirs (`resamples` applies to it).
+   */
+  bootstrap: { seed: number; level: number; resamples: number; unit: BootstrapUnit; agentUnit: BootstrapUnit; vrInterval: "t"; angleInterval: "circular-percentile-bootstrap" };
 }
 
 /** What `--cluster` asks for; `none` resamples trajectories. */
@@ -545,7 +549,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
       inputTokens: acc.inputTokens,
       outputTokens: acc.outputTokens,
       costUsd: acc.costUsd,
-      bootstrap: { seed: settings.seed, level: settings.level, resamples: settings.resamples, unit: unitOf(cluster), agentUnit: unitOf(agentCluster) },
+      bootstrap: { seed: settings.seed, level: settings.level, resamples: settings.resamples, unit: unitOf(cluster), agentUnit: unitOf(agentCluster), vrInterval: "t", angleInterval: "circular-percentile-bootstrap" },
     },
     agents,
     groups,

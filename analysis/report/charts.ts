@@ -130,7 +130,7 @@ function vrChart(a: Analysis): ChartSpec {
     title: CHART_TITLES.vr,
     spec: {
       $schema: SCHEMA,
-      title: { text: CHART_TITLES.vr, subtitle: "bars: mean with 95% bootstrap interval; black ticks: chance baseline" },
+      title: { text: CHART_TITLES.vr, subtitle: "bars: mean with 95% interval (Student t over clusters); black ticks: chance baseline" },
       data: { values: rows },
       facet: { column: { field: "measure", type: "nominal", title: null } },
       resolve: { scale: { y: "independent" } },

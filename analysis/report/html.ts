@@ -74,7 +74,7 @@ export function reportHtml(a: Analysis, charts: readonly RenderedChart[]): strin
 <div class="cards">${cards}</div>
 ${r.note ? `<p class="note"><b>Note:</b> ${esc(r.note)}.</p>` : ""}
 <p class="note">${r.method === "slider" ? "VR = 1 − d(θ, S)/d<sub>max</sub>, where S is the target value's ideal set of angles" : "VR = 1 − Σd/Σd<sub>max</sub> over a trajectory's decisions, d = the distance of each choice to the target's ideal options"}; VR<sub>cc</sub> = (VR − VR<sub>chance</sub>)/(1 − VR<sub>chance</sub>)
-corrects for a uniformly random responder (0 = chance, 1 = perfect). Intervals are seeded 95 % percentile bootstraps over trajectories.</p>
+corrects for a uniformly random responder (0 = chance, 1 = perfect). 95 % intervals over the independent unit (cluster): Student t on the cluster means for VR, a seeded circular percentile bootstrap for angles (METHOD §12).</p>
 <h2>Charts</h2>
 ${figures}
 <h2>Groups (model × condition × value)</h2>

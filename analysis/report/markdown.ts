@@ -61,8 +61,8 @@ export function summaryMarkdown(s: Summary): string {
     "## Value rationality (paper layout)",
     "",
     r.method === "slider"
-      ? "Cells: VR [95 % bootstrap interval] / chance-corrected VR. VR = 1 − d(θ, S)/d_max (METHOD §4); VR_cc = (VR − VR_chance)/(1 − VR_chance), 0 = no better than uniform random answers."
-      : "Cells: VR [95 % bootstrap interval] / chance-corrected VR. VR = 1 − Σd/Σd_max over each trajectory's decisions, d = distance of the choice to the target's ideal options (METHOD §9); VR_cc = (VR − VR_chance)/(1 − VR_chance), chance = a uniform random chooser on the same moves.",
+      ? "Cells: VR [95 % t interval over clusters] / chance-corrected VR. VR = 1 − d(θ, S)/d_max (METHOD §4); VR_cc = (VR − VR_chance)/(1 − VR_chance), 0 = no better than uniform random answers."
+      : "Cells: VR [95 % t interval over clusters] / chance-corrected VR. VR = 1 − Σd/Σd_max over each trajectory's decisions, d = distance of the choice to the target's ideal options (METHOD §9); VR_cc = (VR − VR_chance)/(1 − VR_chance), chance = a uniform random chooser on the same moves.",
     "",
     paperTable(s.groups),
     "",

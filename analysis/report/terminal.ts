@@ -58,8 +58,10 @@ export function formatSummary(s: Summary): string {
   const b = r.bootstrap;
   const plural = (u: string) => (u === "trajectory" ? "trajectories" : `${u}s`);
   const unitNote =
-    `95% CIs: percentile bootstrap over ${plural(b.unit)}${b.agentUnit !== b.unit ? ` (agent rows: ${plural(b.agentUnit)} within the agent)` : ""}, ` +
-    `${b.resamples} resamples${r.method === "slider" ? "" : "; identified angles: profile likelihood"}; – = fewer than two units.`;
+    `95% CIs over ${plural(b.unit)}${b.agentUnit !== b.unit ? ` (agent rows: ${plural(b.agentUnit)} within the agent)` : ""}: ` +
+    `VR Student t on the cluster means, ` +
+    (r.method === "slider" ? `angles circular percentile bootstrap (${b.resamples} resamples)` : "identified angles profile likelihood") +
+    `; – = fewer than two units.`;
   out.push(unitNote);
   const measures = measureTable(s);
   if (measures) out.push("", "Game measures (METHOD §11; means per valid decision or per trial, 95 % intervals resampling agents):", textTable([...measures.header], measures.rows));

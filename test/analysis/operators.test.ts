@@ -73,7 +73,7 @@ describe("analysis operators", () => {
     for (const g of summary.groups) expect(g.vrCCCI).toBeNull();
     expect(summary.run.bootstrap.unit).toBe("trajectory");
     const text = formatSummary(summary);
-    expect(text).toContain("95% CIs: percentile bootstrap over trajectories");
+    expect(text).toContain("95% CIs over trajectories: VR Student t on the cluster means, angles circular percentile bootstrap");
   });
 
   it("random agents score VR near the chance baseline, VR_cc interval covering 0", async () => {
