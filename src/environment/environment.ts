@@ -9,8 +9,8 @@
  *   createAgent: (spec, ctx) => createAgent(spec, ctx, dir) })
  *   .subscribe((ev) => writer.write(ev));
  */
-import { concat, defer, EMPTY, from, merge, mergeMap, Observable, of, type OperatorFunction } from "rxjs";
-import { concatMap, filter, finalize, ignoreElements, map } from "rxjs/operators";
+import { concat, defer, EMPTY, from, merge, mergeMap, Observable, of, type OperatorFunction, type Subscription } from "rxjs";
+import { filter, finalize, ignoreElements, map } from "rxjs/operators";
 import type { Agent, AgentContext, AgentSpec } from "../../agents/agent.ts";
 import type { AgentInfo, EventBody, EventOf, HvaeEvent, RunStatus } from "../core/events.ts";
 import type { Game } from "../games/contract.ts";
@@ -19,9 +19,9 @@ import type { ModelGateway } from "../models/gateway-types.ts";
 import { createRng } from "../core/random.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { createBreather } from "./breather.ts";
-import { createGroupMemory, memoryWindows } from "./memory.ts";
+import { createGroupMemory, memoryWindows, type GroupMemory } from "./memory.ts";
 import type { RoundRecord } from "./round-result.ts";
-import { planSessions, type SessionPlan } from "./schedule.ts";
+import { scheduleSessions, type SessionList, type SessionPlan } from "./schedule.ts";
 import { playSession } from "./session.ts";
 
 export interface EnvironmentOptions {
@@ -44,6 +44,8 @@ export interface EnvironmentOptions {
   readonly resume?: ResumeFilter | null;
   /** The compiled game (a game module must be loaded with loadGame first); default: the built-in for scenario.game. */
   readonly game?: Game;
+  /** Groups whose memory stays in RAM, the rest in a scratch file (default: memory.ts MAX_GROUPS_IN_MEMORY). */
+  readonly maxGroupsInMemory?: number;
 }
 
 /** Longest stretch of uninterrupted session work before signals, timers and writes get a turn. */
@@ -59,8 +61,13 @@ export interface ResumeFilter {
   /** Totals of the earlier segments, so run.completed describes the whole run. */
   readonly prior: RunTotals;
   /**
-   * The rounds the group `members` (a pair in either order) played in its finished sessions
-   * (feedback on), rebuilt from the log, most recent last; absent or empty when nothing is known.
+   * The groups' memory rebuilt from the finished sessions in the log (feedback on), filled by the
+   * same store and the same records the live run uses; the resumed run continues it.
+   */
+  readonly groups?: GroupMemory | null;
+  /**
+   * The rounds the group `members` (a pair in either order) played in its finished sessions,
+   * as `groups` holds them, most recent last; empty when nothing is known.
    */
   memory?(members: readonly string[]): readonly RoundRecord[];
 }
@@ -84,7 +91,8 @@ export interface RunTotals {
 
 /** The numbers a run plans, known before any session plays. */
 export interface RunPlan {
-  readonly sessions: SessionPlan[];
+  /** The sessions in schedule order, made as they are iterated (a run never holds the whole list). */
+  readonly sessions: SessionList;
   readonly rounds: number;
   /** Upper bound when the game may end a trial early, or a member does not move every round. */
   readonly plannedDecisions: number;
@@ -99,9 +107,9 @@ export interface RunPlan {
  */
 export function planRun(scenario: Scenario, agentIds: readonly string[], game: Game = createGame(scenario.game)): RunPlan {
   const root = createRng(scenario.seed);
-  const sessions = planSessions(scenario, agentIds, root, game);
+  const sessions = scheduleSessions(scenario, agentIds, root, game);
   const rounds = game.rounds;
-  const plannedDecisions = sessions.reduce((sum, s) => sum + s.agentIds.length * rounds, 0);
+  const plannedDecisions = sessions.seats * rounds;
   return { sessions, rounds, plannedDecisions, items: game.items };
 }
 
@@ -118,7 +126,8 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
     const ctxScenario = { name: scenario.name, feedback: scenario.feedback, pairing: scenario.pairing };
     const windows = memoryWindows(scenario, agents, game.rounds);
     // With feedback, an agent remembers its partner or group across the group's sessions (METHOD §6).
-    const groups = scenario.feedback ? createGroupMemory(windows, resume?.memory?.bind(resume)) : null;
+    // A resumed run continues the memory it rebuilt from its log (the same store, filled the same way).
+    const groups = scenario.feedback ? (resume?.groups ?? createGroupMemory(windows, { maxGroupsInMemory: opts.maxGroupsInMemory })) : null;
 
     // Why the whole run stops scheduling (budget, Ctrl-C, a session aborted for no known reason).
     // A failed endpoint stops only its own sessions: see onFailedEndpoint.
@@ -187,18 +196,26 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
       }
     };
 
-    const todo = resume ? plan.sessions.filter((p) => !resume.completedSessions.has(p.sessionId)) : plan.sessions;
-    // mergeMap queues every waiting value in an array it shift()s from, O(n) per session on a
-    // large schedule; feeding it in chunks keeps that queue short at almost no cost in overlap.
+    const todo = resume ? unfinished(plan.sessions, resume.completedSessions) : plan.sessions;
+    // Sessions are pulled from the plan a chunk at a time, the next chunk when this one is done:
+    // the schedule is never materialised, and mergeMap (which shift()s its waiting queue, O(n) per
+    // session) only ever queues one chunk, at almost no cost in overlap.
     const chunk = Math.max(1024, 64 * concurrency);
-    const sessions$ = from(chunked(todo, chunk)).pipe(
-      concatMap((part, c) =>
-        from(part).pipe(
-          mergeMap((p, i) => defer(() => play(p)).pipe(map((events) => ({ index: c * chunk + i, events }))), concurrency),
-        ),
-      ),
-      inScheduleOrder(),
-    );
+    const sessions$ = new Observable<{ index: number; events: EventBody[] }>((subscriber) => {
+      const parts = chunked(todo, chunk);
+      let c = 0;
+      let inner: Subscription | null = null;
+      const pull = () => {
+        const part = parts.next();
+        if (part.done) return subscriber.complete();
+        const base = c++ * chunk;
+        inner = from(part.value)
+          .pipe(mergeMap((p, i) => defer(() => play(p)).pipe(map((events) => ({ index: base + i, events }))), concurrency))
+          .subscribe({ next: (v) => subscriber.next(v), error: (err) => subscriber.error(err), complete: pull });
+      };
+      pull();
+      return () => inner?.unsubscribe();
+    }).pipe(inScheduleOrder());
     let closed = false;
     const closeGateway = () => (closed || !gateway ? Promise.resolve() : ((closed = true), gateway.close()));
     // Copied because stamping writes into the body, and the gateway's objects are not ours.
@@ -265,13 +282,28 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
         ev.time = clock();
         return ev;
       }),
-      finalize(() => void closeGateway()),
+      finalize(() => {
+        groups?.close();
+        void closeGateway();
+      }),
     );
   });
 }
 
-function* chunked<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+function* chunked<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  let part: T[] = [];
+  for (const item of items) {
+    part.push(item);
+    if (part.length === size) {
+      yield part;
+      part = [];
+    }
+  }
+  if (part.length > 0) yield part;
+}
+
+function* unfinished(sessions: Iterable<SessionPlan>, completed: ReadonlySet<string>): Generator<SessionPlan> {
+  for (const p of sessions) if (!completed.has(p.sessionId)) yield p;
 }
 
 /** Releases each session's events only after every earlier session's, whatever finishes first. */

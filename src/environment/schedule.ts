@@ -39,23 +39,51 @@ export const ROUND_ROBIN_MAX_GROUP = 4;
 /** Bound on the groups round-robin may enumerate per trial. */
 const ROUND_ROBIN_MAX_GROUPS = 1_000_000;
 
+/** A run's planned sessions, produced on demand in schedule order (never held as a whole). */
+export interface SessionList extends Iterable<SessionPlan> {
+  /** Planned sessions. */
+  readonly length: number;
+  /** Planned agent sessions (the sum of the sessions' group sizes): decisions are seats × rounds. */
+  readonly seats: number;
+}
+
 /**
- * Lists every planned session. `rng` drives only the random matching (one derived generator
- * per trial), so the plan is a pure function of the seed.
+ * The planned sessions, trial by trial, each trial's groups made when it is reached. `rng` drives
+ * only the random matching (one derived generator per trial), so the plan is a pure function of
+ * the seed and iterating it twice gives the same sessions. Every trial has the same number of
+ * groups and seats, so the counts are known without listing anything.
  * none: each agent alone × trials (games that allow it); round-robin: every group of the game's
  * size (every unordered pair in two-person games) × trials; random: a seeded partition into groups
  * of the game's size per trial (agents left over play alone where the game allows it, else sit the
  * trial out); fixed: the listed groups (or pairs) × trials.
+ *
+ * @example
+ * const list = scheduleSessions({ pairing: "random", trials: 1000, pairs: [] }, ids, createRng(3));
+ * list.length;              // 1000 × ids.length / 2, nothing materialised
+ * for (const p of list) {}  // the sessions, trial-major
  */
-export function planSessions(settings: ScheduleSettings, agentIds: readonly string[], rng: Rng, shape: GroupShape = { groupSize: 2, alone: true }): SessionPlan[] {
+export function scheduleSessions(settings: ScheduleSettings, agentIds: readonly string[], rng: Rng, shape: GroupShape = { groupSize: 2, alone: true }): SessionList {
   const groupsOf = groupsFor(settings, agentIds, shape);
-  const plans: SessionPlan[] = [];
-  for (let trial = 0; trial < settings.trials; trial++) {
-    for (const ids of groupsOf(trial, rng.derive("pairing", trial))) {
-      plans.push({ sessionId: sessionId(ids, trial), agentIds: ids, trial });
-    }
-  }
-  return plans;
+  const trials = Math.max(0, settings.trials);
+  const first = trials > 0 ? groupsOf(0, rng.derive("pairing", 0)) : [];
+  let seatsPerTrial = 0;
+  for (const g of first) seatsPerTrial += g.length;
+  return {
+    length: trials * first.length,
+    seats: trials * seatsPerTrial,
+    *[Symbol.iterator]() {
+      for (let trial = 0; trial < trials; trial++) {
+        for (const ids of groupsOf(trial, rng.derive("pairing", trial))) {
+          yield { sessionId: sessionId(ids, trial), agentIds: ids, trial };
+        }
+      }
+    },
+  };
+}
+
+/** Every planned session as one array (small plans and tests; runs iterate {@link scheduleSessions}). */
+export function planSessions(settings: ScheduleSettings, agentIds: readonly string[], rng: Rng, shape: GroupShape = { groupSize: 2, alone: true }): SessionPlan[] {
+  return [...scheduleSessions(settings, agentIds, rng, shape)];
 }
 
 type Groups = (trial: number, rng: Rng) => readonly (readonly string[])[];

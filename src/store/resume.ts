@@ -15,8 +15,8 @@ import { closeSync, existsSync, ftruncateSync, openSync, readSync, fstatSync, wr
 import { lastValueFrom } from "rxjs";
 import { ignoreElements, tap } from "rxjs/operators";
 import type { ResumeFilter } from "../environment/environment.ts";
-import { memoryWindows } from "../environment/memory.ts";
-import { memoryKey, roundRecord, type RoundRecord } from "../environment/round-result.ts";
+import { createGroupMemory, memoryWindows } from "../environment/memory.ts";
+import { roundRecord, type RoundRecord } from "../environment/round-result.ts";
 import { loadGame } from "../games/registry.ts";
 import type { EventBody, EventOf, RunStatus } from "../core/events.ts";
 import { expandAgents } from "../scenario/expand.ts";
@@ -116,7 +116,8 @@ export async function loadResume(dir: string): Promise<ResumeState> {
       const key = keyOf(body);
       return key !== null && (partial.get(key.sessionId)?.has(key.key) ?? false);
     },
-    memory: (members) => memory?.records(members) ?? [],
+    groups: memory?.groups ?? null,
+    memory: (members) => memory?.groups.records(members) ?? [],
   };
   return {
     manifest,
@@ -143,8 +144,9 @@ async function groupHistories(rawScenario: unknown, scenarioDir: string) {
   // A game module that cannot be loaded fails the run itself (hvae run reports it); here its
   // round count only sets the default window.
   const rounds = (await loadGame(parsed.data.game, scenarioDir).catch(() => null))?.rounds ?? 0;
-  const windows = memoryWindows(parsed.data, expandAgents(parsed.data), rounds);
-  const kept = new Map<string, RoundRecord[]>();
+  // The very store the environment keeps live, filled with the same records in the same order
+  // (a group's sessions finish one after another, in trial order, live and in the log alike).
+  const groups = createGroupMemory(memoryWindows(parsed.data, expandAgents(parsed.data), rounds));
   // Rounds of sessions that have not finished yet: the round's decisions, then its records.
   const open = new Map<string, { decided: Map<number, Decided[]>; records: RoundRecord[] }>();
   const sessionOf = (sessionId: string) => {
@@ -153,6 +155,7 @@ async function groupHistories(rawScenario: unknown, scenarioDir: string) {
     return s;
   };
   return {
+    groups,
     add(ev: Decided | EventOf<"round.settled">) {
       if (ev.type === "round.settled") {
         if (ev.outcomes.length < 2) return;
@@ -172,17 +175,7 @@ async function groupHistories(rawScenario: unknown, scenarioDir: string) {
       const s = open.get(sessionId);
       open.delete(sessionId);
       if (!s || s.records.length === 0) return;
-      const members = s.records[0].members;
-      const window = Math.max(0, ...members.map((id) => windows.get(id) ?? 0));
-      if (window === 0) return;
-      const key = memoryKey(members);
-      const list = kept.get(key) ?? [];
-      list.push(...s.records);
-      if (list.length > window) list.splice(0, list.length - window);
-      kept.set(key, list);
-    },
-    records(members: readonly string[]): readonly RoundRecord[] {
-      return kept.get(memoryKey(members)) ?? [];
+      groups.keep(s.records[0].members, s.records);
     },
   };
 }

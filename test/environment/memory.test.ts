@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { Agent, AgentContext, AgentSpec, Observation } from "../../agents/agent.ts";
 import { createAgent } from "../../agents/registry.ts";
 import { runEnvironment, type EnvironmentOptions } from "../../src/environment/environment.ts";
-import { memoryWindows, pairKey } from "../../src/environment/memory.ts";
+import { createGroupMemory, memoryWindows, pairKey } from "../../src/environment/memory.ts";
+import type { RoundRecord } from "../../src/environment/round-result.ts";
 import type { EventOf, HvaeEvent } from "../../src/core/events.ts";
 import { createRng } from "../../src/core/random.ts";
 import { expandAgents } from "../../src/scenario/expand.ts";
@@ -137,6 +138,49 @@ describe("per-partner memory across trials", () => {
       const crossTrial = checkAgainstOracle(b, seen16, windows);
       expect(crossTrial, over.pairing).toBeGreaterThan(0);
     }
+  });
+
+  it("groups beyond the in-memory budget go to a scratch file and come back exactly", async () => {
+    const agents = [
+      { id: "a", type: "reciprocal", value: "altruistic", rate: 0.4 },
+      { id: "p", type: "utility", value: "competitive", count: 7 },
+    ];
+    for (const over of [
+      { pairing: "round-robin", trials: 4 },
+      { pairing: "random", trials: 30 },
+      { pairing: "fixed", trials: 4, groups: [["a", "p-1", "p-2", "p-3"], ["p-4", "p-5", "p-6", "p-7"]], game: { type: "public-goods", groupSize: 4, endowment: 20, multiplier: 1.6, step: 5, rounds: 3 } },
+      { pairing: "fixed", trials: 4, groups: [["a", "p-1"], ["p-2", "p-3"], ["p-4", "p-5"]], game: { type: "commons", groupSize: 2, rounds: 4 } },
+    ]) {
+      const scenario = scenarioOf({ ...over, agents });
+      const seenAll = new Map<string, Observation>();
+      const seenTiny = new Map<string, Observation>();
+      const all = await run({ scenario, createAgent: recorder(seenAll) });
+      // One group in memory: every other group is written out and read back each time it meets.
+      const tiny = await run({ scenario, createAgent: recorder(seenTiny), maxGroupsInMemory: 1 });
+      expect(strip(tiny), over.pairing).toEqual(strip(all));
+      for (const [id, obs] of seenAll) expect(seenTiny.get(id)!.history, id).toEqual(obs.history);
+      expect([...seenAll.values()].some((o) => o.history.some((h) => h.trial < o.trial)), over.pairing).toBe(true);
+    }
+  });
+
+  it("a spilled group reads back every field, NaN and -0 included, and its window", () => {
+    const memory = createGroupMemory(new Map([["a", 3], ["b", 2], ["c", 3], ["d", 1]]), { maxGroupsInMemory: 1 });
+    const rec = (members: string[], trial: number, round: number): RoundRecord => ({
+      trial, round, itemId: `i${round}`, groupId: members.join("+"), members,
+      choices: [{ option: 2, label: "B", self: Number.NaN, other: -0, action: 5 }, round === 1 ? null : { option: 1, label: "#A", self: 85, other: 7.5, action: round === 2 ? null : "#x" }],
+      received: [12.25, -0], facts: round === 1 ? { stock: 40.5, alive: true, note: "#7", left: [1, Number.NaN], names: ["#n", "b"] } : null,
+    });
+    const ab = [0, 1, 2, 3].map((r) => rec(["b", "a"], 0, r));
+    memory.keep(["b", "a"], ab);
+    memory.keep(["c", "d"], [rec(["c", "d"], 0, 0)]);
+    memory.keep(["a", "d"], [rec(["a", "d"], 0, 0)]);
+    expect([memory.size, memory.spilled]).toEqual([3, 2]);
+    // a+b was written out; it comes back as the last 3 rounds (the larger window), fields exact.
+    expect(memory.records(["a", "b"])).toEqual(ab.slice(1));
+    expect(Object.is(memory.records(["a", "b"])[0].received[1], -0)).toBe(true);
+    expect(memory.history("b", ["a", "b"]).map((h) => h.round)).toEqual([2, 3]);
+    expect(memory.history("a", ["b", "a"])[0]).toMatchObject({ partnerId: "b", index: 1, received: -0 });
+    memory.close();
   });
 
   it("random pairing remembers a partner only when the pair meets again", async () => {
