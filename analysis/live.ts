@@ -7,6 +7,7 @@
  */
 import { asyncScheduler, filter, lastValueFrom, map, share, tap, throttleTime, Subscription, type Observable, type OperatorFunction } from "rxjs";
 import type { HvaeEvent } from "../src/core/events.ts";
+import { costOf, formatCost } from "../src/core/money.ts";
 import { accumulate, liveGroupCC, type RunAccumulator } from "./operators.ts";
 import { valueRank } from "./summary.ts";
 
@@ -23,7 +24,10 @@ export interface LiveUpdate {
   readonly trajectories: number;
   readonly decisions: number;
   readonly invalidDecisions: number;
-  readonly costUsd: number;
+  /** USD so far; null once a call had no known price (`pricedCostUsd` is the known part). */
+  readonly costUsd: number | null;
+  readonly pricedCostUsd: number;
+  readonly unpricedCalls: number;
   readonly groups: readonly LiveGroupMetric[];
 }
 
@@ -33,7 +37,7 @@ export function liveSnapshot(acc: RunAccumulator): LiveUpdate {
     trajectories: acc.trajectories.length,
     decisions: acc.decisions,
     invalidDecisions: acc.invalidDecisions,
-    costUsd: acc.costUsd,
+    ...costOf(acc),
     groups: [...acc.live.values()]
       .map((g) => ({ value: g.value, n: g.n, vr: g.vrSum / g.n, vrCC: liveGroupCC(g) }))
       .sort((a, b) => valueRank(a.value) - valueRank(b.value)),
@@ -64,7 +68,8 @@ export function liveMetrics(): OperatorFunction<HvaeEvent, LiveUpdate> {
  */
 export function liveStatus(u: LiveUpdate): string {
   const parts: string[] = [];
-  if (u.costUsd > 0) parts.push(`$${u.costUsd.toFixed(u.costUsd < 10 ? 4 : 2)}`);
+  if (u.costUsd === null) parts.push(`cost ${formatCost(u, u.pricedCostUsd < 10 ? 4 : 2)}`);
+  else if (u.costUsd > 0) parts.push(formatCost(u, u.costUsd < 10 ? 4 : 2));
   if (u.invalidDecisions > 0) parts.push(`${((100 * u.invalidDecisions) / u.decisions).toFixed(1)}% invalid`);
   if (u.groups.length) parts.push(`VR ${u.groups.map((g) => `${g.value} ${g.vr.toFixed(2)}`).join(" · ")}`);
   return parts.join("  ");
@@ -75,7 +80,7 @@ export function liveLine(u: LiveUpdate): string {
   const groups = u.groups.map((g) => `${g.value}: VR ${g.vr.toFixed(3)} cc ${g.vrCC === null ? "–" : g.vrCC.toFixed(3)} (n=${g.n})`);
   const invalid = u.decisions ? ((100 * u.invalidDecisions) / u.decisions).toFixed(1) : "0.0";
   return [
-    `metrics: ${u.trajectories} trajectories, ${u.decisions} decisions, ${invalid}% invalid, $${u.costUsd.toFixed(4)}`,
+    `metrics: ${u.trajectories} trajectories, ${u.decisions} decisions, ${invalid}% invalid, cost ${formatCost(u)}`,
     ...groups,
   ].join(" | ");
 }

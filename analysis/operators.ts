@@ -11,6 +11,7 @@
  */
 import { defer, filter, last, map, mergeMap, type Observable, type OperatorFunction } from "rxjs";
 import type { AgentInfo, EventOf, HvaeEvent } from "../src/core/events.ts";
+import { addCost } from "../src/core/money.ts";
 import type { Fact, Game, Move } from "../src/games/contract.ts";
 import { valueAngle } from "../src/core/values.ts";
 import { gameOfRun } from "./game-of-run.ts";
@@ -57,7 +58,9 @@ export interface AgentTally {
   cachedCalls: number;
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
+  /** USD of the calls with a known price; `unpricedCalls` counts the others (their cost is unknown). */
+  pricedCostUsd: number;
+  unpricedCalls: number;
   /** Choices games only: choice counts per partner-value key → move index → option counts. */
   readonly choiceCounts: Map<string, Map<number, Float64Array>>;
 }
@@ -128,7 +131,9 @@ export interface RunAccumulator {
   cachedCalls: number;
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
+  /** USD of the calls with a known price; `unpricedCalls` counts the others (their cost is unknown). */
+  pricedCostUsd: number;
+  unpricedCalls: number;
   /** Decision events naming an agent or item that run.started did not announce. */
   unknown: number;
   /** Trajectories closed by the last folded event (live consumers read and emit them). */
@@ -170,7 +175,8 @@ export function createAccumulator(opts: AnalysisOptions = {}): RunAccumulator {
     cachedCalls: 0,
     inputTokens: 0,
     outputTokens: 0,
-    costUsd: 0,
+    pricedCostUsd: 0,
+    unpricedCalls: 0,
     unknown: 0,
     lastClosed: [],
   };
@@ -211,7 +217,8 @@ function startRun(acc: RunAccumulator, ev: EventOf<"run.started">): void {
         cachedCalls: 0,
         inputTokens: 0,
         outputTokens: 0,
-        costUsd: 0,
+        pricedCostUsd: 0,
+        unpricedCalls: 0,
         choiceCounts: new Map(),
       });
     }
@@ -428,14 +435,14 @@ export function foldEvent(acc: RunAccumulator, ev: HvaeEvent): RunAccumulator {
       acc.calls++;
       acc.inputTokens += ev.inputTokens;
       acc.outputTokens += ev.outputTokens;
-      acc.costUsd += ev.costUsd;
+      addCost(acc, ev.costUsd);
       if (ev.cached) acc.cachedCalls++;
       const agent = acc.agents.get(ev.agentId);
       if (agent) {
         agent.calls++;
         agent.inputTokens += ev.inputTokens;
         agent.outputTokens += ev.outputTokens;
-        agent.costUsd += ev.costUsd;
+        addCost(agent, ev.costUsd);
         if (ev.cached) agent.cachedCalls++;
       }
       break;

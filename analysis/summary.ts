@@ -7,6 +7,7 @@
  * const analysis = await summarize(acc);
  * console.log(JSON.stringify(analysis.summary, null, 2));
  */
+import { costOf } from "../src/core/money.ts";
 import type { ValueSpec } from "../src/core/events.ts";
 import { hashSeed } from "../src/core/random.ts";
 import { clusterBootstrapCI } from "./bootstrap.ts";
@@ -44,7 +45,11 @@ export interface RunSummary {
   cachedCalls: number;
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
+  /** USD; null when any call had no known price (then `pricedCostUsd` is the known part). */
+  costUsd: number | null;
+  pricedCostUsd: number;
+  /** Model calls whose model has no known price (their cost is unknown, not 0). */
+  unpricedCalls: number;
   /**
    * Interval settings: `unit` is the independent unit (cluster) of group and cell intervals,
    * `agentUnit` that of agent rows; `vrInterval` how VR means get theirs (Student t over the
@@ -150,7 +155,10 @@ export interface GroupSummary extends AngleIdentification {
   vrCCCI: Interval | null;
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
+  /** USD; null when any call had no known price (then `pricedCostUsd` is the known part). */
+  costUsd: number | null;
+  pricedCostUsd: number;
+  unpricedCalls: number;
   trials: TrialPoint[];
 }
 
@@ -419,7 +427,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
       vrCCCI: ccInterval(v.ci, chance),
       inputTokens: sum((m) => m.inputTokens),
       outputTokens: sum((m) => m.outputTokens),
-      costUsd: sum((m) => m.costUsd),
+      ...costOf({ pricedCostUsd: sum((m) => m.pricedCostUsd), unpricedCalls: sum((m) => m.unpricedCalls) }),
       trials: trialPoints(ts, circularMean),
     };
   });
@@ -548,7 +556,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
       cachedCalls: acc.cachedCalls,
       inputTokens: acc.inputTokens,
       outputTokens: acc.outputTokens,
-      costUsd: acc.costUsd,
+      ...costOf(acc),
       bootstrap: { seed: settings.seed, level: settings.level, resamples: settings.resamples, unit: unitOf(cluster), agentUnit: unitOf(agentCluster), vrInterval: "t", angleInterval: "circular-percentile-bootstrap" },
     },
     agents,

@@ -9,6 +9,7 @@
  * page.html;           // "<!doctype html>…"
  * page.figures[0].svg; // the radar chart
  */
+import { costCell } from "../../src/core/money.ts";
 import type { RenderedChart } from "./charts.ts";
 import { COMPARISON_HEADER, comparisonRow } from "./tables.ts";
 
@@ -18,6 +19,8 @@ export interface ExperimentData {
     id: string;
     factors: Readonly<Record<string, unknown>>;
     costUsd: number | null;
+    /** The priced part when `costUsd` is null (absent: nothing of it is known). */
+    pricedCostUsd?: number;
     groups: readonly { model: string; value: string; condition: string | null; n: number; estimate: number | null; ci: [number, number] | null }[];
   }[];
   readonly comparisons: readonly {
@@ -180,7 +183,7 @@ export async function experimentReport(o: { vr: ExperimentData; vrCC: Experiment
     : "<p>No two cells differ in exactly one factor: nothing to compare.</p>";
   const cost = table(
     ["cell", "factors", "cost (USD)"],
-    o.vr.cells.map((c) => [esc(c.id), esc(Object.entries(c.factors).map(([k, v]) => `${k}=${String(v)}`).join(", ")), c.costUsd === null ? "unknown" : c.costUsd.toFixed(4)]),
+    o.vr.cells.map((c) => [esc(c.id), esc(Object.entries(c.factors).map(([k, v]) => `${k}=${String(v)}`).join(", ")), costCell(c)]),
   );
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(o.title)} — hvae experiment report</title>

@@ -5,6 +5,7 @@
  * @example
  * writeFileSync("report/report.html", reportHtml(analysis, await renderCharts(analysis)));
  */
+import { formatCost } from "../../src/core/money.ts";
 import type { Analysis } from "../summary.ts";
 import type { RenderedChart } from "./charts.ts";
 import { agentTable, fmt as f, groupTable, measureTable, type TableData } from "./tables.ts";
@@ -48,7 +49,7 @@ export function reportHtml(a: Analysis, charts: readonly RenderedChart[]): strin
     [String(r.decisions), "decisions"],
     [`${f(r.invalidRate === null ? null : 100 * r.invalidRate, 1)} %`, "invalid answers"],
     [String(r.inputTokens + r.outputTokens), "tokens"],
-    [`$${r.costUsd.toFixed(4)}`, "cost"],
+    [formatCost(r), r.costUsd === null ? `cost (${r.unpricedCalls} unpriced calls)` : "cost"],
   ]
     .map(([v, l]) => `<div class="card"><b>${esc(v)}</b><span>${esc(l)}</span></div>`)
     .join("");

@@ -5,6 +5,7 @@
  * @example
  * writeFileSync("report/summary.md", summaryMarkdown(analysis.summary));
  */
+import { formatCost } from "../../src/core/money.ts";
 import type { GroupSummary, Summary } from "../summary.ts";
 import { valueRank } from "../summary.ts";
 import { agentTable, angleCell, fmt as f, fmtCI as ci, groupTable, measureTable, type TableData } from "./tables.ts";
@@ -55,7 +56,7 @@ export function summaryMarkdown(s: Summary): string {
     "",
     `${r.trajectories} trajectories (${r.invalidTrajectories} invalid, ${r.incompleteTrajectories} incomplete), ${r.decisions} decisions ` +
       `(${f(r.invalidRate === null ? null : 100 * r.invalidRate, 1)} % invalid), ${r.modelCalls} model calls (${r.cachedCalls} cached), ` +
-      `${r.inputTokens} input + ${r.outputTokens} output tokens, $${r.costUsd.toFixed(4)}.`,
+      `${r.inputTokens} input + ${r.outputTokens} output tokens, cost ${formatCost(r)}${r.costUsd === null ? ` (${r.unpricedCalls} calls to models without a known price)` : ""}.`,
     "",
     ...(r.note ? [`**Note:** ${r.note}.`, ""] : []),
     "## Value rationality (paper layout)",

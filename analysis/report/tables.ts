@@ -7,6 +7,7 @@
  * const t = groupTable(summary);
  * mdTable(t.header, t.rows, t.numeric);
  */
+import { costCell } from "../../src/core/money.ts";
 import type { AngleIdentification, Summary } from "../summary.ts";
 
 export interface TableData {
@@ -56,7 +57,7 @@ export function groupTable(s: Summary): TableData {
     rows: s.groups.map((g) => [
       g.model, g.condition ?? "–", g.value, String(g.n), angleCell(g), fmtCI(g.angleCI), g.category ?? "–", fmt(g.categoryAccuracy),
       fmt(g.vr, 3), fmtCI(g.vrCI, 3), fmt(g.vrChance, 3), fmt(g.vrCC, 3), fmtCI(g.vrCCCI, 3),
-      fmt(g.invalidRate === null ? null : 100 * g.invalidRate, 1), g.costUsd.toFixed(4),
+      fmt(g.invalidRate === null ? null : 100 * g.invalidRate, 1), costCell(g),
     ]),
     numeric: [false, false, false, true, true, true, false, true, true, true, true, true, true, true, true],
   };

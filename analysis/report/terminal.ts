@@ -5,6 +5,7 @@
  * @example
  * console.log(formatSummary((await analyzeRun(dir)).summary));
  */
+import { costCell, formatCost } from "../../src/core/money.ts";
 import type { Summary } from "../summary.ts";
 import { angleCell, fmt, fmtCI, measureTable } from "./tables.ts";
 
@@ -30,7 +31,7 @@ export function formatSummary(s: Summary): string {
   out.push(
     `${r.trajectories} trajectories (${r.invalidTrajectories} invalid, ${r.incompleteTrajectories} incomplete), ` +
       `${r.decisions} decisions (${fmt(r.invalidRate === null ? null : 100 * r.invalidRate, 1)}% invalid), ` +
-      `${r.modelCalls} model calls, ${r.inputTokens + r.outputTokens} tokens, $${r.costUsd.toFixed(4)}` +
+      `${r.modelCalls} model calls, ${r.inputTokens + r.outputTokens} tokens, cost ${formatCost(r)}` +
       (r.status ? `, status ${r.status}` : ""),
   );
   if (r.note) out.push(`note: ${r.note}`);
@@ -51,7 +52,7 @@ export function formatSummary(s: Summary): string {
         fmt(g.vrCC, 3),
         fmt(g.categoryAccuracy, 2),
         fmt(g.invalidRate === null ? null : 100 * g.invalidRate, 1),
-        g.costUsd.toFixed(4),
+        costCell(g),
       ]),
     ),
   );

@@ -162,7 +162,8 @@ export const ModelCall = z.object({
   cached: z.boolean(),
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),
-  costUsd: z.number().nonnegative(),
+  /** USD; null when the model has no known price (logs from before this accept 0 as well). */
+  costUsd: z.number().nonnegative().nullable(),
   latencyMs: z.number().nonnegative(),
   attempts: z.number().int().nonnegative(),
   /** Set when the call failed after all retries. */
@@ -220,7 +221,11 @@ export const RunCompleted = z.object({
   status: RunStatus,
   decisions: z.number().int().nonnegative(),
   invalid: z.number().int().nonnegative(),
-  costUsd: z.number().nonnegative(),
+  /** USD of the whole run (all segments); null when any call had no known price. */
+  costUsd: z.number().nonnegative().nullable(),
+  /** The priced part of the cost and the number of unpriced calls (absent in older logs). */
+  pricedCostUsd: z.number().nonnegative().optional(),
+  unpricedCalls: z.number().int().nonnegative().optional(),
   message: z.string().nullable(),
   /**
    * Whole-run totals (every segment of a resumed run, as the log holds them): model calls

@@ -16,6 +16,7 @@ import type { AgentInfo, EventBody, EventOf, HvaeEvent, RunStatus } from "../cor
 import type { Game } from "../games/contract.ts";
 import { createGame } from "../games/registry.ts";
 import type { ModelGateway } from "../models/gateway-types.ts";
+import { addTotal, costOf, emptyCost } from "../core/money.ts";
 import { createRng } from "../core/random.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { createBreather } from "./breather.ts";
@@ -80,7 +81,10 @@ export interface ResumeFilter {
 export interface RunTotals {
   readonly decisions: number;
   readonly invalid: number;
-  readonly costUsd: number;
+  /** USD; null when any call had no known price (`pricedCostUsd` is the known part). */
+  readonly costUsd: number | null;
+  readonly pricedCostUsd: number;
+  readonly unpricedCalls: number;
   readonly calls: number;
   readonly cacheHits: number;
   readonly inputTokens: number;
@@ -246,7 +250,11 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
       const status: RunStatus = stopped ?? (left ? "failed" : "completed");
       const prior = resume?.prior;
       const here = gateway?.summary();
-      const costUsd = (prior?.costUsd ?? 0) + (here?.costUsd ?? 0);
+      // Unknown is not zero: one unpriced call in any segment makes the run's cost unknown.
+      const cost = emptyCost();
+      if (prior) addTotal(cost, prior);
+      if (here) addTotal(cost, here);
+      const { costUsd, pricedCostUsd, unpricedCalls } = costOf(cost);
       const why = status === "failed" ? gateway?.unusable?.() : null;
       const recorded = counts.decisions + counts.invalid;
       const body: EventBody<EventOf<"run.completed">> = {
@@ -255,6 +263,8 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
         decisions: counts.decisions,
         invalid: counts.invalid,
         costUsd,
+        pricedCostUsd,
+        unpricedCalls,
         message:
           status === "completed"
             ? null

@@ -49,6 +49,8 @@ export interface CellEstimate {
   readonly outputTokens: number;
   /** null when any model of the cell is unpriced. */
   readonly costUsd: number | null;
+  /** The cost of the priced models alone (the known part when `costUsd` is null). */
+  readonly pricedCostUsd: number;
   readonly models: readonly ModelEstimate[];
   /** Sessions actually simulated (the rest extrapolated by the mean per session). */
   readonly simulatedSessions: number;
@@ -76,7 +78,7 @@ export async function estimateCell(scenario: Scenario, opts: { dir: string }): P
   const plan = planRun(scenario, specs.map((s) => s.id));
   const llm = specs.filter((s) => s.type === "llm");
   if (llm.length === 0) {
-    return { sessions: plan.sessions.length, decisions: plan.plannedDecisions, calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, models: [], simulatedSessions: plan.sessions.length };
+    return { sessions: plan.sessions.length, decisions: plan.plannedDecisions, calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, pricedCostUsd: 0, models: [], simulatedSessions: plan.sessions.length };
   }
   // A bounded simulation: fewer trials when the whole plan would be too many calls to play dry.
   const callsPerDecision = 1.5;
@@ -127,6 +129,7 @@ export async function estimateCell(scenario: Scenario, opts: { dir: string }): P
     inputTokens: sum(models.map((m) => m.inputTokens)),
     outputTokens: sum(models.map((m) => m.outputTokens)),
     costUsd: models.some((m) => m.costUsd === null) ? null : sum(models.map((m) => m.costUsd!)),
+    pricedCostUsd: sum(models.map((m) => m.costUsd ?? 0)),
     models,
     simulatedSessions: simPlan.sessions.length,
   };
@@ -157,7 +160,7 @@ export function dryGateway(onRequest: (req: ChatRequest) => void): ModelGateway 
     },
     calls$: calls$.asObservable(),
     budgetExhausted: () => false,
-    summary: () => ({ calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 }),
+    summary: () => ({ calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, pricedCostUsd: 0, unpricedCalls: 0 }),
     async close() {
       calls$.complete();
     },

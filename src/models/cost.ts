@@ -102,8 +102,7 @@ export function priceEntryHint(endpointName: string, model: string): string {
   return `prices: { "${endpointName}:${model}": { input: <USD per 1M input tokens>, output: <USD per 1M output tokens> } } (or free: true on a local endpoint)`;
 }
 
-/** USD for one call (0 without a price: callers check priceFor first when unknown matters). */
-export function costUsd(price: PriceEntry | null, inputTokens: number, outputTokens: number): number {
-  if (!price) return 0;
+/** USD for one call at a known price (an unknown price is a null cost, decided by the caller). */
+export function costUsd(price: PriceEntry, inputTokens: number, outputTokens: number): number {
   return (inputTokens * price.input + outputTokens * price.output) / 1_000_000;
 }

@@ -66,7 +66,8 @@ export interface TranscriptRecord {
   readonly error: string | null;
   readonly attempts: number;
   readonly latencyMs: number;
-  readonly costUsd: number;
+  /** Null when the model has no known price. */
+  readonly costUsd: number | null;
 }
 
 /** Where the gateway hands its transcript records (it never writes files itself). */
@@ -129,8 +130,8 @@ export interface ChatResult {
   cached: boolean;
   inputTokens: number;
   outputTokens: number;
-  /** What this call cost in this run (0 when served from the cache). */
-  costUsd: number;
+  /** What this call cost in this run (0 when served from the cache; null when the model has no known price). */
+  costUsd: number | null;
   /**
    * The model's probability of each offered label at the answer position (gguf models; endpoints
    * with `logprobs: true`), or null when unavailable.
@@ -145,7 +146,11 @@ export interface GatewaySummary {
   /** Tokens and cost of the calls that went over the network (what was paid for). */
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
+  /** USD; null as soon as one call had no known price (then `pricedCostUsd` is the known part). */
+  costUsd: number | null;
+  pricedCostUsd: number;
+  /** Calls answered over the network by a model without a known price. */
+  unpricedCalls: number;
 }
 
 export interface ModelGateway {

@@ -17,6 +17,7 @@ import type { EventBody, EventOf } from "../core/events.ts";
 import { cacheKey, openCache, type CachedResponse } from "./cache.ts";
 import { type ChatModel, type JsonSchemaFormat } from "./chat-model.ts";
 import { createBackends } from "./backends.ts";
+import { addCost, costOf, emptyCost, type CostTally } from "../core/money.ts";
 import { costUsd, priceFor } from "./cost.ts";
 import {
   BudgetExhaustedError,
@@ -80,7 +81,8 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
   const warn = (message: string) => (opts.warn ? opts.warn(redact(message)) : void process.stderr.write(`hvae: ${redact(message)}\n`));
   // Every total is folded from the model.call bodies as they are reported, so the run's totals
   // are the sum of its model.call events by construction.
-  const totals = { calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  const totals = emptyTotals();
+  const summary = (): GatewaySummary => summaryOf(totals);
   const stats = new Map<string, EndpointStats>();
   const warned = new Set<string>();
   const warnOnce = (key: string, message: string) => {
@@ -123,7 +125,8 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
     if (!f || f.json_schema.name !== schema.name) formats.set(schema.zod, (f = responseFormat(schema)));
     return f;
   };
-  const exhausted = () => opts.maxCostUsd !== null && totals.costUsd >= opts.maxCostUsd;
+  // The budget counts what is known to be spent (the CLI refuses --max-cost with unpriced models).
+  const exhausted = () => opts.maxCostUsd !== null && totals.pricedCostUsd >= opts.maxCostUsd;
   // Endpoints that failed: set by the first call that fails for good; every later call to the
   // endpoint (and every one of its calls still retrying) stops at once. Others keep serving.
   const failed = new Map<string, string>();
@@ -165,7 +168,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
       route.transcripts.record({
         request: req, endpoint: m.endpointName, model: m.model, format: req.schema && structuredOn(m) ? formatFor(req.schema) : null,
         response: response && { content: response.content, refusal: response.refusal, finishReason: response.finishReason ?? null, inputTokens: response.inputTokens, outputTokens: response.outputTokens },
-        cached: fields.cached ?? false, error: fields.error ?? null, attempts: fields.attempts ?? 0, latencyMs: fields.latencyMs ?? 0, costUsd: fields.costUsd ?? 0,
+        cached: fields.cached ?? false, error: fields.error ?? null, attempts: fields.attempts ?? 0, latencyMs: fields.latencyMs ?? 0, costUsd: fields.costUsd === undefined ? 0 : fields.costUsd,
       });
     }
     const body: ModelCallBody = {
@@ -196,7 +199,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
 
   const structuredOn = (m: ResolvedModel) => m.settings.structuredOutput !== false && !fallbacks.has(m.endpointName);
 
-  function answer(hit: CachedResponse, req: ChatRequest, cached: boolean, cost: number): ChatResult {
+  function answer(hit: CachedResponse, req: ChatRequest, cached: boolean, cost: number | null): ChatResult {
     return {
       probabilities: hit.probabilities ?? null,
       content: hit.content,
@@ -236,7 +239,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
     }
     if (exhausted()) {
       report(req, m, { error: "budget exhausted" });
-      throw new BudgetExhaustedError(`budget of ${opts.maxCostUsd} USD exhausted (spent ${totals.costUsd.toFixed(4)} USD)`);
+      throw new BudgetExhaustedError(`budget of ${opts.maxCostUsd} USD exhausted (spent ${totals.pricedCostUsd.toFixed(4)} USD)`);
     }
 
     const limiter = limiterFor(m);
@@ -313,7 +316,8 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
       throw new EndpointUnusableError(failed.get(m.endpointName)!);
     }
     const price = priceFor(m.endpointName, m.model, opts.prices, { baseURL: m.baseURL, free: m.settings.free });
-    const cost = costUsd(price, value.inputTokens, value.outputTokens);
+    // Unknown is not zero: a model without a price is booked at null, never at $0.
+    const cost = price ? costUsd(price, value.inputTokens, value.outputTokens) : null;
     if (value.usageProblem !== null && value.usageProblem !== "missing")
       warnOnce(
         `usage:${m.endpointName}`,
@@ -354,11 +358,11 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
     unusable,
     usable,
     endpointStats,
-    summary: () => ({ ...totals }),
+    summary,
     supportsStructuredOutput: (model) => structuredOn(resolve(model)),
     structuredFallbacks: () => Object.fromEntries(fallbacks),
     view(sink) {
-      const route: Route = { calls$: new Subject<ModelCallBody>(), transcripts: sink.transcripts, totals: { calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 } };
+      const route: Route = { calls$: new Subject<ModelCallBody>(), transcripts: sink.transcripts, totals: emptyTotals() };
       views.add(route.calls$);
       return {
         chat(req) {
@@ -370,7 +374,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
         unusable,
         usable,
         endpointStats,
-        summary: () => ({ ...route.totals }),
+        summary: () => summaryOf(route.totals),
         supportsStructuredOutput: (model) => structuredOn(resolve(model)),
         structuredFallbacks: () => Object.fromEntries(fallbacks),
         // Closing a view ends its stream only; the shared gateway stays open for the other views.
@@ -396,14 +400,31 @@ interface Route {
   readonly calls$: Subject<ModelCallBody>;
   readonly transcripts: TranscriptSink | null;
   /** The calls reported to this route (the root's: every call of the gateway). */
-  readonly totals: GatewaySummary;
+  readonly totals: CallTotals;
 }
 
 /** Counts one reported call. Calls refused before a request (budget spent, endpoint failed) are events but not calls. */
-function addCall(t: GatewaySummary, body: ModelCallBody): void {
+function addCall(t: CallTotals, body: ModelCallBody): void {
   if (body.cached || body.attempts > 0) t.calls++;
   if (body.cached) t.cacheHits++;
   t.inputTokens += body.cached ? 0 : body.inputTokens;
   t.outputTokens += body.cached ? 0 : body.outputTokens;
-  t.costUsd += body.costUsd;
+  addCost(t, body.costUsd);
+}
+
+/** Running counts of reported calls; the cost as its priced part and the number of unpriced calls. */
+interface CallTotals extends CostTally {
+  calls: number;
+  cacheHits: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+function emptyTotals(): CallTotals {
+  return { calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, ...emptyCost() };
+}
+
+/** The totals as reported: the cost is null as soon as one call had no known price. */
+function summaryOf(t: CallTotals): GatewaySummary {
+  return { calls: t.calls, cacheHits: t.cacheHits, inputTokens: t.inputTokens, outputTokens: t.outputTokens, ...costOf(t) };
 }

@@ -54,7 +54,11 @@ export const RunTotalsRecord = z.object({
   cacheHits: z.number().int().nonnegative(),
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),
-  costUsd: z.number().nonnegative(),
+  /** USD; null when a call had no known price (then `pricedCostUsd` is the known part, `unpricedCalls` counts the others). */
+  costUsd: z.number().nonnegative().nullable(),
+  /** Absent in manifests from before unpriced calls were counted (their cost was then a number). */
+  pricedCostUsd: z.number().nonnegative().optional(),
+  unpricedCalls: z.number().int().nonnegative().optional(),
   /** Active seconds: each segment from its start to its last event. */
   seconds: z.number().nonnegative(),
 });

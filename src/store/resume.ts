@@ -19,6 +19,7 @@ import { createGroupMemory, memoryWindows } from "../environment/memory.ts";
 import { roundRecord, type RoundRecord } from "../environment/round-result.ts";
 import { loadGame } from "../games/registry.ts";
 import type { EventBody, EventOf, RunStatus } from "../core/events.ts";
+import { addCost, costOf } from "../core/money.ts";
 import { expandAgents } from "../scenario/expand.ts";
 import { Scenario } from "../scenario/schema.ts";
 import { readManifest, type Manifest } from "./manifest.ts";
@@ -54,7 +55,7 @@ export async function loadResume(dir: string): Promise<ResumeState> {
   let lastSeq = -1;
   let runId: string | null = null;
   let lastStatus: RunStatus | null = null;
-  const prior = { decisions: 0, invalid: 0, costUsd: 0, calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, seconds: 0 };
+  const prior = { decisions: 0, invalid: 0, pricedCostUsd: 0, unpricedCalls: 0, calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, seconds: 0 };
   // Active time: each segment (a run.started) up to its last event, however it ended.
   let segmentStart = NaN;
   let lastTime = NaN;
@@ -78,7 +79,7 @@ export async function loadResume(dir: string): Promise<ResumeState> {
             lastStatus = ev.status;
             break;
           case "model.call":
-            prior.costUsd += ev.costUsd;
+            addCost(prior, ev.costUsd);
             // Counted as the gateway counts them: refused calls (no attempt) are not calls.
             if (ev.cached || ev.attempts > 0) prior.calls++;
             if (ev.cached) prior.cacheHits++;
@@ -111,7 +112,7 @@ export async function loadResume(dir: string): Promise<ResumeState> {
   const filter: ResumeFilter = {
     startSeq: lastSeq + 1,
     completedSessions: completed,
-    prior,
+    prior: { ...prior, ...costOf(prior) },
     logged(body) {
       const key = keyOf(body);
       return key !== null && (partial.get(key.sessionId)?.has(key.key) ?? false);

@@ -35,7 +35,8 @@ export interface ResolvedCall {
   error: string | null;
   attempts: number;
   latencyMs: number;
-  costUsd: number;
+  /** Null when the model has no known price. */
+  costUsd: number | null;
   time: string;
 }
 

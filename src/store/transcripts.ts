@@ -67,7 +67,8 @@ export interface CallLine {
   error: string | null;
   attempts: number;
   latencyMs: number;
-  costUsd: number;
+  /** Null when the model has no known price. */
+  costUsd: number | null;
   time: string;
 }
 

@@ -7,6 +7,7 @@
  * res.end(decisionPage(run, detail, persona));
  */
 import type { Analysis } from "../../analysis/summary.ts";
+import { formatCost } from "../core/money.ts";
 import { agentTable, fmt, groupTable } from "../../analysis/report/tables.ts";
 import type { ResolvedCall } from "../store/transcript-reader.ts";
 import type { DecisionDetail, DecisionRow, LiveProgress, RunIndex } from "./run-index.ts";
@@ -41,7 +42,8 @@ export interface RunListEntry {
   status: string;
   scenario: string;
   models: string[];
-  costUsd: number | null;
+  /** Null when nothing is known of the run's cost yet (no index, no run.completed). */
+  cost: { costUsd: number | null; pricedCostUsd?: number } | null;
   decisions: number | null;
   started: string | null;
 }
@@ -50,7 +52,7 @@ export function runsPage(root: string, runs: RunListEntry[]): string {
   const rows = runs
     .map(
       (r) => `<tr class="status-${esc(r.status)}"><td><a href="${runHref(r.runId)}">${esc(r.runId)}</a></td><td>${esc(r.status)}</td><td>${esc(r.scenario)}</td>
-<td>${esc(r.models.join(", ") || "–")}</td><td class="num">${r.decisions ?? "–"}</td><td class="num">${r.costUsd === null ? "–" : `$${r.costUsd.toFixed(4)}`}</td><td>${esc(r.started ?? "")}</td></tr>`,
+<td>${esc(r.models.join(", ") || "–")}</td><td class="num">${r.decisions ?? "–"}</td><td class="num">${r.cost === null ? "–" : esc(formatCost(r.cost))}</td><td>${esc(r.started ?? "")}</td></tr>`,
     )
     .join("\n");
   return layout(
@@ -66,7 +68,7 @@ function progressPanel(p: LiveProgress, runId: string): string {
   const groups = p.live.groups.map((g) => `<li><b>${esc(g.value)}</b> VR ${g.vr.toFixed(3)} · VR<sub>cc</sub> ${g.vrCC === null ? "–" : g.vrCC.toFixed(3)} <span class="dim">(n=${g.n})</span></li>`).join("");
   return `<section id="progress" class="panel" data-run="${esc(runId)}">
 <div class="bar"><div style="width:${pct.toFixed(1)}%"></div></div>
-<p><b id="progress-text">${esc(p.text)}</b> · status <b id="run-status">${esc(p.runStatus)}</b> · <span id="progress-cost">$${p.live.costUsd.toFixed(4)}</span> · <span id="progress-invalid">${p.live.invalidDecisions} invalid</span></p>
+<p><b id="progress-text">${esc(p.text)}</b> · status <b id="run-status">${esc(p.runStatus)}</b> · <span id="progress-cost">${esc(p.live.costUsd === null ? `cost ${formatCost(p.live)}` : formatCost(p.live))}</span> · <span id="progress-invalid">${p.live.invalidDecisions} invalid</span></p>
 <p class="dim" id="progress-status">${esc(p.status)}</p>
 <ul id="live-groups" class="groups">${groups}</ul></section>`;
 }

@@ -18,6 +18,7 @@ import { chartSpecs } from "../../analysis/report/charts.ts";
 import type { Analysis } from "../../analysis/summary.ts";
 import { targetLabel, type ValueTarget } from "../../analysis/value-target.ts";
 import { InputError } from "../core/errors.ts";
+import { costOf } from "../core/money.ts";
 import { readManifest } from "../store/manifest.ts";
 import { eventsPath } from "../store/run-dir.ts";
 import { agentPage, decisionPage, layout, runsPage, runPage, searchPage, esc, type RunListEntry } from "./pages.ts";
@@ -49,7 +50,7 @@ const TYPES: Record<string, string> = { ".js": "text/javascript; charset=utf-8",
 const isRunDir = (dir: string) => existsSync(eventsPath(dir));
 
 /** The last run.completed in the last 64 KiB of a log (cost and status of a finished run without reading it all). */
-function tailCompleted(path: string): { status: string; costUsd: number; decisions: number } | null {
+function tailCompleted(path: string): { status: string; cost: { costUsd: number | null; pricedCostUsd?: number }; decisions: number } | null {
   const fd = openSync(path, "r");
   try {
     const size = fstatSync(fd).size;
@@ -60,8 +61,8 @@ function tailCompleted(path: string): { status: string; costUsd: number; decisio
     for (const l of lines) {
       if (!l.includes('"run.completed"')) continue;
       try {
-        const ev = JSON.parse(l) as { status: string; costUsd: number; decisions: number; invalid: number };
-        return { status: ev.status, costUsd: ev.costUsd, decisions: ev.decisions + ev.invalid };
+        const ev = JSON.parse(l) as { status: string; costUsd: number | null; pricedCostUsd?: number; decisions: number; invalid: number };
+        return { status: ev.status, cost: { costUsd: ev.costUsd, pricedCostUsd: ev.pricedCostUsd }, decisions: ev.decisions + ev.invalid };
       } catch {
         // torn
       }
@@ -204,9 +205,9 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     }
     const ix = indexes.get(runId);
     const done = tailCompleted(eventsPath(dir));
-    const costUsd = ix ? ix.acc.costUsd : (done?.costUsd ?? null);
+    const cost = ix ? costOf(ix.acc) : (done?.cost ?? null);
     const decisions = ix ? ix.acc.decisions : (done?.decisions ?? null);
-    return { runId, status: done && status === "running" ? done.status : status, scenario, models, costUsd, decisions, started };
+    return { runId, status: done && status === "running" ? done.status : status, scenario, models, cost, decisions, started };
   };
 
   /** The run a decision link names: ?run=…, else the only run, else the first run that has it. */

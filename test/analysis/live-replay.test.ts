@@ -64,7 +64,7 @@ describe("live and replayed analysis", () => {
         expect(g.n).toBe(vrs.length);
         expect(g.vr).toBeCloseTo(vrs.reduce((s, x) => s + x, 0) / vrs.length, 12);
       }
-      expect(last.costUsd).toBeCloseTo(r.summary.run.costUsd, 12);
+      expect(last.costUsd).toBeCloseTo(r.summary.run.costUsd!, 12);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -97,7 +97,7 @@ describe("live and replayed analysis", () => {
 });
 
 describe("liveStatus", () => {
-  const update = (over: Partial<LiveUpdate>): LiveUpdate => ({ trajectories: 0, decisions: 0, invalidDecisions: 0, costUsd: 0, groups: [], ...over });
+  const update = (over: Partial<LiveUpdate>): LiveUpdate => ({ trajectories: 0, decisions: 0, invalidDecisions: 0, costUsd: 0, pricedCostUsd: over.costUsd ?? 0, unpricedCalls: 0, groups: [], ...over });
   const groups = [
     { value: "altruistic", n: 3, vr: 0.981, vrCC: 0.9 },
     { value: "prosocial", n: 3, vr: 0.912, vrCC: 0.7 },
@@ -110,5 +110,10 @@ describe("liveStatus", () => {
       "$0.0412  2.1% invalid  VR altruistic 0.98 · prosocial 0.91",
     );
     expect(liveStatus(update({ decisions: 10, costUsd: 12.345 }))).toBe("$12.35");
+  });
+
+  it("says the cost is unknown once a call had no known price, with the priced part as a lower bound", () => {
+    expect(liveStatus(update({ decisions: 4, costUsd: null, pricedCostUsd: 0, unpricedCalls: 4 }))).toBe("cost unknown");
+    expect(liveStatus(update({ decisions: 4, costUsd: null, pricedCostUsd: 0.0123, unpricedCalls: 2 }))).toBe("cost ≥ $0.0123 + unknown");
   });
 });

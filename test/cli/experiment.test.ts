@@ -90,7 +90,7 @@ describe("experiments", () => {
       expect(calls).toBe(decisions + 4 * (cell.factors["prompts.goal"] ? 2 : 1));
       expect(planned.cells[i].calls).toBe(calls);
       // A cell's totals are its own calls, not the shared gateway's.
-      const cost = log.reduce((n, e) => n + (e.type === "model.call" ? e.costUsd : 0), 0);
+      const cost = log.reduce((n, e) => n + (e.type === "model.call" ? e.costUsd! : 0), 0);
       expect(log.at(-1)).toMatchObject({ type: "run.completed", calls });
       expect((log.at(-1) as { costUsd: number }).costUsd).toBeCloseTo(cost, 12);
     }

@@ -303,7 +303,7 @@ agents:
       // A fresh cache and a budget a few calls deep: the run ends cleanly, resume with more money completes.
       const env2 = { ...env, HVAE_CACHE: join(cwd, "cache2.sqlite") };
       Object.assign(env, env2);
-      const perCall = calls[0].costUsd;
+      const perCall = calls[0].costUsd!;
       const poor = await run("run", file, "--quiet", "--max-cost", String(perCall * 5), "--max-concurrency", "1");
       expect(poor.code).toBe(0);
       expect(poor.stderr).toContain("continue with: hvae run --resume");
@@ -324,7 +324,7 @@ agents:
       // Whole-run totals (both segments) in run.completed, the manifest and the closing line;
       // the segment's own figures after them.
       const totals = logTotals(final);
-      const cost = final.reduce((s, e) => s + (e.type === "model.call" ? e.costUsd : 0), 0);
+      const cost = final.reduce((s, e) => s + (e.type === "model.call" ? e.costUsd! : 0), 0);
       expect(totals.calls).toBeGreaterThan(24 - answered);
       const done = final.at(-1) as EventOf<"run.completed">;
       expect(done).toMatchObject({ type: "run.completed", status: "completed", ...totals });

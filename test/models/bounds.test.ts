@@ -217,7 +217,7 @@ describe("an unpriced model under a budget", () => {
       expect(() => statSync(out)).toThrow();
       const w = await hvae(["run", file, "--quiet", "--out", out], { env, timeoutMs: 120_000 });
       expect(w.stderr.match(/has no known price/g)).toHaveLength(1);
-      expect(w.stderr).toMatch(/warning: model 'local:my-finetune' has no known price: its cost is not counted; add prices: /);
+      expect(w.stderr).toMatch(/warning: model 'local:my-finetune' has no known price: its calls are booked at cost unknown \(null\), not \$0; add prices: /);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -37,7 +37,10 @@ export interface CellGroups {
   readonly dir: string;
   readonly factors: Readonly<Record<string, unknown>>;
   readonly unit: Unit;
+  /** USD; null when any call of the cell had no known price (`pricedCostUsd` is the known part). */
   readonly costUsd: number | null;
+  readonly pricedCostUsd: number;
+  readonly unpricedCalls: number;
   readonly groups: readonly GroupData[];
 }
 
@@ -82,6 +85,8 @@ export interface CompareResult {
     run: string;
     factors: Readonly<Record<string, unknown>>;
     costUsd: number | null;
+    pricedCostUsd: number;
+    unpricedCalls: number;
     groups: { model: string; value: string; condition: string | null; n: number; clusters: number; estimate: number | null; ci: [number, number] | null }[];
   }[];
   readonly comparisons: Comparison[];
@@ -136,7 +141,7 @@ async function cellGroups(id: string, dir: string, factors: Record<string, unkno
       const sample = { values: g.values, clusters: g.clusters };
       return { model: g.model, value: g.value, condition: g.condition, sample, estimate: estimate(sample, { seed: SEED, circular: metric === "angle" }) };
     });
-  return { id, run: summary.run.id, dir, factors, unit, costUsd: summary.run.costUsd ?? null, groups };
+  return { id, run: summary.run.id, dir, factors, unit, costUsd: summary.run.costUsd, pricedCostUsd: summary.run.pricedCostUsd, unpricedCalls: summary.run.unpricedCalls, groups };
 }
 
 /** The agents as the log's run.started names them (model, value, condition: the group they count in). */
@@ -270,6 +275,8 @@ export async function compare(paths: readonly string[], metric: Metric): Promise
       run: c.run,
       factors: c.factors,
       costUsd: c.costUsd,
+      pricedCostUsd: c.pricedCostUsd,
+      unpricedCalls: c.unpricedCalls,
       groups: c.groups.map((g) => ({ model: g.model, value: g.value, condition: g.condition, n: g.estimate.n, clusters: g.estimate.clusters, estimate: g.estimate.mean, ci: g.estimate.ci })),
     })),
     comparisons: compareCells(cells, metric),

@@ -7,6 +7,7 @@
  * // hvae plan scenarios/hvae-paper.yaml
  * // hvae plan scenarios/hvae-paper.yaml --json | jq .total.costUsd
  */
+import { formatCost } from "../../core/money.ts";
 import { InputError } from "../../core/errors.ts";
 import { estimateCell, estimateMethod, type CellEstimate } from "../../experiment/estimate.ts";
 import { loadScenario, type LoadedScenario } from "../../scenario/load.ts";
@@ -23,7 +24,7 @@ export interface PlannedCell extends CellEstimate {
 export interface Plan {
   readonly scenario: string;
   readonly cells: PlannedCell[];
-  readonly total: { sessions: number; decisions: number; calls: number; inputTokens: number; outputTokens: number; costUsd: number | null };
+  readonly total: { sessions: number; decisions: number; calls: number; inputTokens: number; outputTokens: number; costUsd: number | null; pricedCostUsd: number };
   readonly method: string;
 }
 
@@ -50,14 +51,10 @@ export async function planScenario(loaded: LoadedScenario): Promise<Plan> {
       inputTokens: add((c) => c.inputTokens),
       outputTokens: add((c) => c.outputTokens),
       costUsd: cells.some((c) => c.costUsd === null) ? null : add((c) => c.costUsd!),
+      pricedCostUsd: add((c) => c.pricedCostUsd),
     },
     method: estimateMethod(),
   };
-}
-
-/** "$0.0123", or "unknown" for an unpriced model (never $0). */
-export function formatCost(usd: number | null): string {
-  return usd === null ? "unknown" : `$${usd.toFixed(4)}`;
 }
 
 /** The plan as a terminal table, cell by cell, with the total and the method below. */
@@ -71,10 +68,10 @@ export function formatPlan(plan: Plan): string {
     String(c.calls),
     String(c.inputTokens),
     String(c.outputTokens),
-    formatCost(c.costUsd),
+    formatCost(c),
   ]);
   const t = plan.total;
-  rows.push(["total", ...factorNames.map(() => ""), String(t.sessions), String(t.decisions), String(t.calls), String(t.inputTokens), String(t.outputTokens), formatCost(t.costUsd)]);
+  rows.push(["total", ...factorNames.map(() => ""), String(t.sessions), String(t.decisions), String(t.calls), String(t.inputTokens), String(t.outputTokens), formatCost(t)]);
   const table = textTable(["cell", ...factorNames, "sessions", "decisions", "calls", "tokens in", "tokens out", "cost"], rows);
   const unpriced = [...new Set(plan.cells.flatMap((c) => c.models.filter((m) => m.costUsd === null).map((m) => m.model)))];
   const notes = [

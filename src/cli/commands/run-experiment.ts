@@ -26,6 +26,7 @@ import { readManifest, type ManifestStatus, type RunTotalsRecord } from "../../s
 import { createRunDir, manifestPath } from "../../store/run-dir.ts";
 import { lockRunDir } from "../../store/run-lock.ts";
 import { createProgress, type ProgressRenderer } from "../progress.ts";
+import { addTotal, costOf, emptyCost, formatCost } from "../../core/money.ts";
 import { EXIT_CODES, callsLine, execute, openGateway, prepareResume, preflight, resumedEndpoints, startManifest, transcriptRelay, withOverrides, type Flags } from "./run.ts";
 
 /** Cells played at once; each plays its own sessions concurrently, and the gateway bounds the calls. */
@@ -132,7 +133,7 @@ async function playLocked(
   const cells = new Map(experiment.cells.map((c) => [c.id, { ...c }]));
   const save = () => writeExperiment(dir, { ...experiment, cells: experiment.cells.map((c) => cells.get(c.id)!) });
   let done = 0;
-  const status = () => `cells ${done}/${work.length}${gateway ? `  $${gateway.summary().costUsd.toFixed(4)}` : ""}`;
+  const status = () => `cells ${done}/${work.length}${gateway ? `  ${formatCost(gateway.summary())}` : ""}`;
   progress.setStatus(status());
   try {
     for (const w of work) await preflight(w.specs, w.scenario, experiment.scenarioDir, gateway);
@@ -211,16 +212,19 @@ async function playCell(
 /** The sum of the cells' whole-run totals (cells that never wrote totals add nothing). */
 function experimentTotals(dir: string, cells: readonly ExperimentCell[]): RunTotalsRecord | null {
   // Seconds are summed too but not shown: cells run at once, so their sum is not the wall time.
-  const sum: RunTotalsRecord = { decisions: 0, invalid: 0, calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, seconds: 0 };
+  const sum = { decisions: 0, invalid: 0, calls: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, seconds: 0 };
+  const cost = emptyCost();
   let any = false;
   for (const c of cells) {
     const cellDir = join(dir, c.dir);
     const t = existsSync(manifestPath(cellDir)) ? readManifest(cellDir).totals : undefined;
     if (!t) continue;
     any = true;
-    for (const k of Object.keys(sum) as (keyof RunTotalsRecord)[]) sum[k] += t[k];
+    for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += t[k];
+    // One cell with an unpriced call makes the experiment's cost unknown; its priced part is kept.
+    addTotal(cost, t);
   }
-  return any ? sum : null;
+  return any ? { ...sum, ...costOf(cost) } : null;
 }
 
 /** Failed beats interrupted beats a spent budget; completed only when every cell completed. */

@@ -17,6 +17,7 @@ import { createAgent, type ModulePolicy } from "../../../agents/registry.ts";
 import type { RunAccumulator } from "../../../analysis/operators.ts";
 import { planRun, runEnvironment, type ResumeFilter } from "../../environment/environment.ts";
 import type { EventOf, HvaeEvent, RunStatus } from "../../core/events.ts";
+import { formatCost } from "../../core/money.ts";
 import type { GatewaySummary, ModelGateway, TranscriptSink } from "../../models/gateway-types.ts";
 import { createRng } from "../../core/random.ts";
 import { expandAgents } from "../../scenario/expand.ts";
@@ -524,6 +525,8 @@ function totalsOf(ev: EventOf<"run.completed">, seconds: number): RunTotalsRecor
     inputTokens: ev.inputTokens ?? 0,
     outputTokens: ev.outputTokens ?? 0,
     costUsd: ev.costUsd,
+    pricedCostUsd: ev.pricedCostUsd ?? ev.costUsd ?? 0,
+    unpricedCalls: ev.unpricedCalls ?? (ev.costUsd === null ? 1 : 0),
     seconds,
   };
 }
@@ -539,11 +542,11 @@ export function callsLine(totals: RunTotalsRecord | null, segment: GatewaySummar
   if (!totals) return "";
   const whole =
     `model calls ${totals.calls} (${totals.cacheHits} from cache), tokens in ${totals.inputTokens} / out ${totals.outputTokens}, ` +
-    `cost $${totals.costUsd.toFixed(4)}${opts.time === false ? "" : `, ${totals.seconds.toFixed(1)} s active`}`;
+    `cost ${formatCost(totals)}${unpricedNote(totals)}${opts.time === false ? "" : `, ${totals.seconds.toFixed(1)} s active`}`;
   if (!segment) return `hvae: ${whole}\n`;
   return (
     `hvae: whole ${opts.time === false ? "experiment" : "run"}: ${whole}\n` +
-    `hvae: this segment: model calls ${segment.calls} (${segment.cacheHits} from cache), tokens in ${segment.inputTokens} / out ${segment.outputTokens}, cost $${segment.costUsd.toFixed(4)}\n`
+    `hvae: this segment: model calls ${segment.calls} (${segment.cacheHits} from cache), tokens in ${segment.inputTokens} / out ${segment.outputTokens}, cost ${formatCost(segment)}${unpricedNote(segment)}\n`
   );
 }
 
@@ -594,6 +597,12 @@ export async function openGateway(scenario: Scenario, specs: AgentSpec[], flags:
 
 export type TranscriptRelay = TranscriptSink & { attach(store: TranscriptStore | null): void };
 
+/** After the cost line: how many calls had no known price (so the total is not a number). */
+export function unpricedNote(s: { unpricedCalls?: number }): string {
+  const n = s.unpricedCalls ?? 0;
+  return n > 0 ? ` (${n} call${n === 1 ? "" : "s"} to models without a known price)` : "";
+}
+
 /** The gateway is built (and checked) before the run directory exists; its records go to the store once it is open. */
 export function transcriptRelay(): TranscriptRelay {
   let target: TranscriptStore | null = null;
@@ -620,7 +629,7 @@ async function checkPrices(specs: AgentSpec[], scenario: Scenario, maxCost: numb
   for (const [ref, hint] of unpriced) {
     if (maxCost !== null)
       throw new InputError(`--max-cost ${maxCost}: model '${ref}' has no known price, so the budget cannot be kept; add ${hint}`);
-    process.stderr.write(`hvae: warning: model '${ref}' has no known price: its cost is not counted; add ${hint}\n`);
+    process.stderr.write(`hvae: warning: model '${ref}' has no known price: its calls are booked at cost unknown (null), not $0; add ${hint}\n`);
   }
 }
 

@@ -61,6 +61,12 @@ function decisionRow(r, run) {
   return tr;
 }
 
+/** The same wording as src/core/money.ts formatCost: an unpriced call makes the cost unknown, never $0. */
+function costText(c) {
+  if (c.costUsd !== null) return `$${c.costUsd.toFixed(4)}`;
+  return c.pricedCostUsd > 0 ? `≥ $${c.pricedCostUsd.toFixed(4)} + unknown` : "cost unknown";
+}
+
 function showProgress(p) {
   const panel = $("#progress");
   if (!panel) return;
@@ -68,7 +74,7 @@ function showProgress(p) {
   $(".bar > div", panel).style.width = `${pct.toFixed(1)}%`;
   $("#progress-text").textContent = p.text;
   $("#run-status").textContent = p.runStatus;
-  $("#progress-cost").textContent = `$${p.live.costUsd.toFixed(4)}`;
+  $("#progress-cost").textContent = costText(p.live);
   $("#progress-invalid").textContent = `${p.live.invalidDecisions} invalid`;
   $("#progress-status").textContent = p.status;
   $("#live-groups").innerHTML = p.live.groups
