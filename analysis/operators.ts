@@ -47,6 +47,13 @@ export interface TrajectoryRecord {
   /** This trajectory's chance VR: a uniform random chooser on the same moves (null when unscored). */
   readonly chance: number | null;
   readonly inCategory: boolean | null;
+  /**
+   * Sensitivity to invalid answers (METHOD §12): VR with each invalid (or missing) answer replaced
+   * by a uniform random choice, in expectation; and with each invalid answer scored 0 (slider: the
+   * trajectory scores 0). Equal to `vr` on a trajectory without invalid answers; never null.
+   */
+  readonly vrInvalidChance: number;
+  readonly vrInvalidZero: number;
 }
 
 /** Per-agent running tallies. */
@@ -75,6 +82,8 @@ interface OpenTrajectory {
   invalidDecisions: number;
   primaryValid: number;
   primaryInvalid: number;
+  /** Slider: bit i set when primary item i has a valid answer. */
+  primaryMask: number;
   sumSelf: number;
   sumOther: number;
   /** Choices games: valid choices and the sums of their distances (choice-vr.ts). */
@@ -82,6 +91,9 @@ interface OpenTrajectory {
   distance: number;
   dMax: number;
   chanceDistance: number;
+  /** Choices games: Σ chance distance and Σ d_max of the invalid decisions' moves (the sensitivity VRs). */
+  invalidChanceDistance: number;
+  invalidDMax: number;
 }
 
 export interface RunInfo {
@@ -110,7 +122,9 @@ export interface RunAccumulator {
   run: RunInfo | null;
   status: string | null;
   readonly agents: Map<string, AgentTally>;
-  readonly items: Map<string, { index: number; primary: boolean; options: readonly { self: number; other: number }[] }>;
+  readonly items: Map<string, { index: number; primary: boolean; primaryIndex: number; options: readonly { self: number; other: number }[] }>;
+  /** Slider: the payoff-sum distribution of uniform random answers on a set of primary items (bit mask), memoised. */
+  readonly randomSums: Map<number, { self: Float64Array; other: Float64Array; p: Float64Array }>;
   primaryCount: number;
   /** The run's game, rebuilt from run.started (choices games score decisions against it). */
   game: Game | null;
@@ -159,6 +173,7 @@ export function createAccumulator(opts: AnalysisOptions = {}): RunAccumulator {
     status: null,
     agents: new Map(),
     items: new Map(),
+    randomSums: new Map(),
     primaryCount: 0,
     game: null,
     moveIndex: new Map(),
@@ -224,7 +239,8 @@ function startRun(acc: RunAccumulator, ev: EventOf<"run.started">): void {
     }
   }
   if (acc.items.size === 0) {
-    ev.items.forEach((it, index) => acc.items.set(it.id, { index, primary: it.primary, options: it.options }));
+    let primaryIndex = 0;
+    ev.items.forEach((it, index) => acc.items.set(it.id, { index, primary: it.primary, primaryIndex: it.primary ? primaryIndex++ : -1, options: it.options }));
     acc.primaryCount = ev.items.filter((it) => it.primary).length;
   }
 }
@@ -237,7 +253,7 @@ interface MoveFields {
 }
 
 /** The index of a decision's move, restored from the log once per distinct move; -1 when unknown. */
-function moveOf(acc: RunAccumulator, ev: EventOf<"decision.made">): number {
+function moveOf(acc: RunAccumulator, ev: EventOf<"decision.made" | "decision.invalid">): number {
   const f = ev as unknown as MoveFields;
   const role = f.role ?? null;
   const member = f.member ?? 0;
@@ -279,12 +295,15 @@ function openTrajectory(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
       invalidDecisions: 0,
       primaryValid: 0,
       primaryInvalid: 0,
+      primaryMask: 0,
       sumSelf: 0,
       sumOther: 0,
       choices: 0,
       distance: 0,
       dMax: 0,
       chanceDistance: 0,
+      invalidChanceDistance: 0,
+      invalidDMax: 0,
     };
     acc.open.set(key, t);
   }
@@ -315,11 +334,22 @@ function recordDecision(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
     agent.invalidDecisions++;
     acc.invalidDecisions++;
     if (item?.primary) t.primaryInvalid++;
+    if (!slider) {
+      // The move an invalid answer was asked on (the event carries its key): its chance distance
+      // and d_max weigh it in the sensitivity VRs; an unrestorable move is left out of them.
+      const mi = moveOf(acc, ev);
+      if (mi >= 0) {
+        const score = scoreOf(acc, mi, agent.info.value as ValueTarget);
+        t.invalidChanceDistance += score.chanceDistance;
+        t.invalidDMax += score.dMax;
+      }
+    }
     return;
   }
   if (item) {
     if (item.primary) {
       t.primaryValid++;
+      t.primaryMask |= 1 << item.primaryIndex;
       // Slider items always record both payoffs (null only in games without two-person items).
       t.sumSelf += ev.self ?? 0;
       t.sumOther += ev.other ?? 0;
@@ -368,6 +398,48 @@ export function pooledCounts(acc: RunAccumulator, sources: Iterable<Map<number, 
   return [...merged].sort((a, b) => a[0] - b[0]).map(([index, counts]) => ({ move: acc.moveList[index], counts }));
 }
 
+/**
+ * The payoff-sum distribution of uniform random answers on the primary items in `mask`: a
+ * convolution over the items (few distinct sums), memoised per mask.
+ */
+function randomSums(acc: RunAccumulator, mask: number): { self: Float64Array; other: Float64Array; p: Float64Array } {
+  const hit = acc.randomSums.get(mask);
+  if (hit) return hit;
+  let dist = new Map<string, [number, number, number]>([["0,0", [0, 0, 1]]]);
+  for (const it of acc.items.values()) {
+    if (!it.primary || !(mask & (1 << it.primaryIndex))) continue;
+    const next = new Map<string, [number, number, number]>();
+    const w = 1 / it.options.length;
+    for (const [s, o, p] of dist.values()) {
+      for (const opt of it.options) {
+        const key = `${s + opt.self},${o + opt.other}`;
+        const e = next.get(key);
+        if (e) e[2] += p * w;
+        else next.set(key, [s + opt.self, o + opt.other, p * w]);
+      }
+    }
+    dist = next;
+  }
+  const entries = [...dist.values()];
+  const out = { self: Float64Array.from(entries, (e) => e[0]), other: Float64Array.from(entries, (e) => e[1]), p: Float64Array.from(entries, (e) => e[2]) };
+  acc.randomSums.set(mask, out);
+  return out;
+}
+
+/**
+ * Slider: the expected VR of a trajectory whose invalid or missing primary answers are replaced
+ * by uniform random options (its valid answers kept); every answer missing gives the chance VR.
+ */
+function expectedSliderVR(acc: RunAccumulator, t: OpenTrajectory, target: ValueTarget): number {
+  const n = acc.primaryCount;
+  const missing = ((1 << n) - 1) & ~t.primaryMask;
+  if (t.primaryValid === 0 || missing === (1 << n) - 1) return chanceBaseline(target);
+  const r = randomSums(acc, missing);
+  let e = 0;
+  for (let i = 0; i < r.p.length; i++) e += r.p[i] * valueRationality(angleFromMeans((t.sumSelf + r.self[i]) / n, (t.sumOther + r.other[i]) / n), target);
+  return e;
+}
+
 function closeTrajectory(acc: RunAccumulator, t: OpenTrajectory): TrajectoryRecord {
   const agent = acc.agents.get(t.agentId)!;
   const target = agent.info.value as ValueTarget;
@@ -375,17 +447,27 @@ function closeTrajectory(acc: RunAccumulator, t: OpenTrajectory): TrajectoryReco
   let invalid = false;
   let vr: number | null = null;
   let chance: number | null = null;
+  let vrInvalidChance: number;
+  let vrInvalidZero: number;
   if (acc.run!.method === "slider") {
     invalid = t.primaryInvalid > 0 || t.primaryValid < acc.primaryCount;
     if (!invalid) {
       angle = angleFromMeans(t.sumSelf / t.primaryValid, t.sumOther / t.primaryValid);
       vr = valueRationality(angle, target);
       chance = chanceBaseline(target);
+      vrInvalidChance = vrInvalidZero = vr;
+    } else {
+      vrInvalidChance = expectedSliderVR(acc, t, target);
+      vrInvalidZero = 0;
     }
   } else {
     // Scored over its valid decisions; invalid only when none was valid.
     invalid = t.choices === 0;
     if (!invalid) ({ vr, chance } = choiceVR(t));
+    // Invalid decisions weigh in with their move's d_max, at chance distance or at d_max (VR 0 on that move).
+    const dMax = t.dMax + t.invalidDMax;
+    vrInvalidChance = dMax === 0 ? 1 : 1 - (t.distance + t.invalidChanceDistance) / dMax;
+    vrInvalidZero = dMax === 0 ? 1 : 1 - (t.distance + t.invalidDMax) / dMax;
   }
   const record: TrajectoryRecord = {
     sessionId: t.sessionId,
@@ -400,6 +482,8 @@ function closeTrajectory(acc: RunAccumulator, t: OpenTrajectory): TrajectoryReco
     vr,
     chance,
     inCategory: angle === null ? null : inTargetCategory(angle, target),
+    vrInvalidChance,
+    vrInvalidZero,
   };
   if (record.vr !== null) {
     const label = targetLabel(target);

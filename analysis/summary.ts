@@ -11,8 +11,10 @@ import { costOf } from "../src/core/money.ts";
 import type { ValueSpec } from "../src/core/events.ts";
 import { hashSeed } from "../src/core/random.ts";
 import { clusterBootstrapCI } from "./bootstrap.ts";
+import { InputError } from "../src/core/errors.ts";
 import { identify, type Identification } from "./identification.ts";
-import { partnerValueKey, pooledCounts, type AngleMethod, type RunAccumulator, type TrajectoryRecord } from "./operators.ts";
+import { partnerValueKey, pooledCounts, type AgentTally, type AngleMethod, type RunAccumulator, type TrajectoryRecord } from "./operators.ts";
+import { clusteredWilson } from "./proportion.ts";
 import { circularMean, DEFAULT_BOOTSTRAP, loadStats, resamplesFor, type BootstrapSettings, type Described } from "./stats.ts";
 import { CATEGORIES, categorize, type Category } from "./svo.ts";
 import { chanceBaseline, chanceCorrected, inTargetCategory, valueRationality } from "./value-rationality.ts";
@@ -94,6 +96,24 @@ function clusterKeyOf(c: ClusterOption): ((t: TrajectoryRecord) => string) | und
   }
 }
 
+/**
+ * The cluster of a trajectory for a resampled unit (`trajectory`: the trajectory itself), as the
+ * summary's intervals use it; `hvae compare` resamples the same clusters.
+ *
+ * @example
+ * clusterOfUnit("pair")(t); // "a1\u0000a2" for either agent of the pair
+ */
+export function clusterOfUnit(unit: BootstrapUnit): (t: TrajectoryRecord) => string {
+  return clusterKeyOf(unit === "trajectory" ? "none" : unit) ?? ((t) => `${t.sessionId}\u0000${t.agentId}`);
+}
+
+/** Checks a `--cluster` value; the message names the flag and the choices. */
+export function parseCluster(value: string | undefined, usage: string): ClusterOption | undefined {
+  if (value === undefined) return undefined;
+  if (!(CLUSTER_OPTIONS as readonly string[]).includes(value)) throw new InputError(`--cluster: expected ${CLUSTER_OPTIONS.join("|")}, got '${value}'\nusage: ${usage}`);
+  return value as ClusterOption;
+}
+
 /** What the choices say about the utility angle (METHOD §10); the slider's angle is always identified when present. */
 export interface AngleIdentification {
   /** False: `angle` is null and `reason` says why; `angleSet` holds what the choices do say. */
@@ -107,6 +127,8 @@ export interface AgentSummary extends AngleIdentification {
   id: string;
   type: string;
   model: string | null;
+  /** The prompt condition (null: none), as in the agent's group. */
+  condition: string | null;
   value: ValueSpec;
   /** The target's ideal set on the slider (degrees); null on choices games (ideal sets are per decision). */
   targetSet: Interval | null;
@@ -122,6 +144,14 @@ export interface AgentSummary extends AngleIdentification {
   /** Expected VR of a uniform random chooser (choices games: on the moves as presented; null without scored trajectories). */
   vrChance: number | null;
   vrCC: number | null;
+  /** Sensitivity to invalid answers (METHOD §12): every trajectory, invalid answers at chance / at 0. */
+  vrInvalidChance: number | null;
+  vrInvalidChanceCI: Interval | null;
+  vrInvalidZero: number | null;
+  vrInvalidZeroCI: Interval | null;
+  /** Invalid decisions / decisions, with a design-effect Wilson interval (METHOD §12). */
+  invalidRate: number | null;
+  invalidRateCI: Interval | null;
 }
 
 export interface TrialPoint {
@@ -143,6 +173,8 @@ export interface GroupSummary extends AngleIdentification {
   decisions: number;
   invalidDecisions: number;
   invalidRate: number | null;
+  /** Wilson interval at the design-effect sample size, clusters = the bootstrap unit (METHOD §12). */
+  invalidRateCI: Interval | null;
   angle: number | null;
   angleSD: number | null;
   angleCI: Interval | null;
@@ -153,6 +185,12 @@ export interface GroupSummary extends AngleIdentification {
   vrChance: number | null;
   vrCC: number | null;
   vrCCCI: Interval | null;
+  /** VR over every trajectory with invalid answers at chance (`vr` drops invalid trajectories). */
+  vrInvalidChance: number | null;
+  vrInvalidChanceCI: Interval | null;
+  /** VR over every trajectory with invalid answers scored 0. */
+  vrInvalidZero: number | null;
+  vrInvalidZeroCI: Interval | null;
   inputTokens: number;
   outputTokens: number;
   /** USD; null when any call had no known price (then `pricedCostUsd` is the known part). */
@@ -162,7 +200,13 @@ export interface GroupSummary extends AngleIdentification {
   trials: TrialPoint[];
 }
 
+/**
+ * Angle and VR of one group (the groups table's key: model, condition, value) with partners of
+ * one value; never pooled across models, agent types or conditions.
+ */
 export interface InteractionCell extends AngleIdentification {
+  model: string;
+  condition: string | null;
   value: string;
   /** The partner's value label, or "none" for the imaginary other. */
   partnerValue: string;
@@ -171,7 +215,14 @@ export interface InteractionCell extends AngleIdentification {
   angleCI: Interval | null;
   vr: number | null;
   vrCI: Interval | null;
+  vrChance: number | null;
   vrCC: number | null;
+  vrCCCI: Interval | null;
+}
+
+/** The same cell for one agent (its intervals resample as the agent rows do: `run.bootstrap.agentUnit`). */
+export interface AgentInteractionCell extends InteractionCell {
+  agentId: string;
 }
 
 /** A game measure (METHOD §11): the run's mean, per group (model × value × condition) and per agent. */
@@ -198,7 +249,10 @@ export interface Summary {
   run: RunSummary;
   agents: AgentSummary[];
   groups: GroupSummary[];
+  /** Per group × partner value. */
   interactions: InteractionCell[];
+  /** Per agent × partner value. */
+  agentInteractions: AgentInteractionCell[];
   /** The game measures that apply to the run's game ([] on the slider). */
   measures: MeasureSummary[];
 }
@@ -323,6 +377,35 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
     key ? xs.filter((t) => t[field] !== null).map(key) : undefined;
   const angleOf = (xs: readonly TrajectoryRecord[]) => present(xs, "angle");
   const vrOf = (xs: readonly TrajectoryRecord[]) => present(xs, "vr");
+  /** VR with invalid answers at chance and at 0, over every trajectory; the VR sample itself when nothing was invalid. */
+  const sensitivity = (xs: readonly TrajectoryRecord[], key: string, clusterKey: ((t: TrajectoryRecord) => string) | undefined, v: Described) => {
+    if (xs.every((t) => t.vr !== null && t.vrInvalidChance === t.vr && t.vrInvalidZero === t.vr)) {
+      return { vrInvalidChance: v.mean, vrInvalidChanceCI: v.ci, vrInvalidZero: v.mean, vrInvalidZeroCI: v.ci };
+    }
+    const clusters = clusterKey ? xs.map(clusterKey) : undefined;
+    const c = stats.describe(xs.map((t) => t.vrInvalidChance), `${key}:vrInvalidChance`, clusters);
+    const z = stats.describe(xs.map((t) => t.vrInvalidZero), `${key}:vrInvalidZero`, clusters);
+    return { vrInvalidChance: c.mean, vrInvalidChanceCI: c.ci, vrInvalidZero: z.mean, vrInvalidZeroCI: z.ci };
+  };
+  /** The invalid-decision rate's interval: clusters of the resampled unit (each trajectory for `none`). */
+  const invalidCI = (xs: readonly TrajectoryRecord[], clusterKey: ((t: TrajectoryRecord) => string) | undefined, p: number | null, n: number): Interval | null => {
+    if (p === null) return null;
+    const index = new Map<string, number>();
+    const bad: number[] = [];
+    const all: number[] = [];
+    xs.forEach((t, i) => {
+      const k = clusterKey ? clusterKey(t) : String(i);
+      let j = index.get(k);
+      if (j === undefined) {
+        index.set(k, (j = all.length));
+        bad.push(0);
+        all.push(0);
+      }
+      bad[j] += t.invalidDecisions;
+      all[j] += t.decisions;
+    });
+    return clusteredWilson(bad, all, { p, n, level: settings.level });
+  };
   const accuracy = (xs: readonly TrajectoryRecord[]) => {
     const scored = count(xs, (t) => t.inCategory !== null);
     return scored ? count(xs, (t) => t.inCategory === true) / scored : null;
@@ -355,6 +438,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
       id: info.id,
       type: info.type,
       model: info.model,
+      condition: info.condition,
       value: info.value,
       targetSet: slider ? idealSet(target) : null,
       trajectories: ts.length,
@@ -368,6 +452,9 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
       vrCI: v.ci,
       vrChance: chance,
       vrCC: ccOf(v.mean, chance),
+      ...sensitivity(ts, `agent:${info.id}`, agentKeyOf, v),
+      invalidRate: tally.decisions ? tally.invalidDecisions / tally.decisions : null,
+      invalidRateCI: invalidCI(ts, agentKeyOf, tally.decisions ? tally.invalidDecisions / tally.decisions : null, tally.decisions),
     };
   });
 
@@ -414,6 +501,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
       decisions,
       invalidDecisions,
       invalidRate: decisions ? invalidDecisions / decisions : null,
+      invalidRateCI: invalidCI(ts, groupKeyOf, decisions ? invalidDecisions / decisions : null, decisions),
       angle: a.mean,
       angleSD: a.sd,
       angleCI: a.ci,
@@ -425,6 +513,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
       vrChance: chance,
       vrCC: ccOf(v.mean, chance),
       vrCCCI: ccInterval(v.ci, chance),
+      ...sensitivity(ts, `group:${key}`, groupKeyOf, v),
       inputTokens: sum((m) => m.inputTokens),
       outputTokens: sum((m) => m.outputTokens),
       ...costOf({ pricedCostUsd: sum((m) => m.pricedCostUsd), unpricedCalls: sum((m) => m.unpricedCalls) }),
@@ -438,51 +527,66 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
       valueRank(x.value) - valueRank(y.value),
   );
 
-  // Angle and VR conditional on the partner's value.
-  const interactions: InteractionCell[] = [];
+  // Angle and VR conditional on the partner's value, per group (never pooled across kinds) and per agent.
   // One key per (agent, partner), not per trajectory: a million-decision log has ~170k trajectories.
-  const cellKeys = new Map<string, string>();
-  const cells = groupBy(acc.trajectories, (t) => {
+  const partnerKeys = new Map<string, string>();
+  const byAgentPartner = groupBy(acc.trajectories, (t) => {
     const pair = `${t.agentId}\u0000${t.partnerId}`;
-    let key = cellKeys.get(pair);
-    if (key === undefined) {
-      key = JSON.stringify([targetLabel(acc.agents.get(t.agentId)!.info.value), partnerValueKey(acc, t.partnerId)]);
-      cellKeys.set(pair, key);
-    }
+    let key = partnerKeys.get(pair);
+    if (key === undefined) partnerKeys.set(pair, (key = JSON.stringify([t.agentId, partnerValueKey(acc, t.partnerId)])));
     return key;
   });
-  for (const [key, ts] of cells) {
-    const [value, partnerValue] = JSON.parse(key) as [string, string];
-    const target = acc.agents.get(ts[0].agentId)!.info.value as ValueTarget;
-    const v = stats.describe(vrOf(ts), `cell:${key}:vr`, keysOf(ts, "vr", groupKeyOf));
+  /** One cell: its trajectories, the tallies whose choices it pools (choices games) and the partner value. */
+  const cellOf = (key: string, ts: readonly TrajectoryRecord[], members: readonly AgentTally[], partnerValue: string, clusterKey: ((t: TrajectoryRecord) => string) | undefined) => {
+    const target = members[0].info.value as ValueTarget;
+    const v = stats.describe(vrOf(ts), `${key}:vr`, keysOf(ts, "vr", clusterKey));
     let angle: number | null, angleCI: Interval | null, ident: AngleIdentification, chance: number | null;
     if (slider) {
-      const a = stats.describeAngles(angleOf(ts), `cell:${key}:angle`, keysOf(ts, "angle", groupKeyOf));
+      const a = stats.describeAngles(angleOf(ts), `${key}:angle`, keysOf(ts, "angle", clusterKey));
       [angle, angleCI, ident, chance] = [a.mean, a.ci, SLIDER_IDENTIFIED(a.mean), chanceBaseline(target)];
     } else {
-      // The cell's choices pooled over the agents of this value with partners of that value.
-      const sources: Map<number, Float64Array>[] = [];
-      for (const tally of acc.agents.values()) {
-        if (targetLabel(tally.info.value) !== value) continue;
-        const c = tally.choiceCounts.get(partnerValue);
-        if (c) sources.push(c);
-      }
+      const sources = members.map((m) => m.choiceCounts.get(partnerValue)).filter((c): c is Map<number, Float64Array> => c !== undefined);
       const id = identify(game, pooledCounts(acc, sources));
       [angle, angleCI, ident, chance] = [id.angle, id.angleCI, fromIdentification(id), meanChance(ts)];
     }
-    interactions.push({
-      value,
-      partnerValue,
+    return {
       n: slider ? angleOf(ts).length : v.n,
       angle,
       angleCI,
       ...ident,
       vr: v.mean,
       vrCI: v.ci,
+      vrChance: chance,
       vrCC: ccOf(v.mean, chance),
-    });
+      vrCCCI: ccInterval(v.ci, chance),
+    };
+  };
+  const interactions: InteractionCell[] = [];
+  const agentInteractions: AgentInteractionCell[] = [];
+  const groupCells = new Map<string, { members: Set<AgentTally>; ts: TrajectoryRecord[] }>();
+  for (const [key, ts] of byAgentPartner) {
+    const [agentId, partnerValue] = JSON.parse(key) as [string, string];
+    const tally = acc.agents.get(agentId)!;
+    const info = tally.info;
+    const [model, value, condition] = [info.model ?? info.type, targetLabel(info.value), info.condition];
+    agentInteractions.push({ agentId, model, condition, value, partnerValue, ...cellOf(`acell:${key}`, ts, [tally], partnerValue, agentKeyOf) });
+    const gkey = JSON.stringify([model, value, condition, partnerValue]);
+    let g = groupCells.get(gkey);
+    if (!g) groupCells.set(gkey, (g = { members: new Set(), ts: [] }));
+    g.members.add(tally);
+    for (const t of ts) g.ts.push(t);
   }
-  interactions.sort((x, y) => valueRank(x.value) - valueRank(y.value) || valueRank(x.partnerValue) - valueRank(y.partnerValue));
+  for (const [key, g] of groupCells) {
+    const [model, value, condition, partnerValue] = JSON.parse(key) as [string, string, string | null, string];
+    interactions.push({ model, condition, value, partnerValue, ...cellOf(`cell:${key}`, g.ts, [...g.members], partnerValue, groupKeyOf) });
+  }
+  const cellOrder = (x: InteractionCell, y: InteractionCell) =>
+    x.model.localeCompare(y.model) ||
+    String(x.condition).localeCompare(String(y.condition)) ||
+    valueRank(x.value) - valueRank(y.value) ||
+    valueRank(x.partnerValue) - valueRank(y.partnerValue);
+  interactions.sort(cellOrder);
+  agentInteractions.sort((x, y) => cellOrder(x, y) || x.agentId.localeCompare(y.agentId));
 
   const agentTrials: AgentTrialPoint[] = [];
   for (const [agentId, ts] of byAgent) {
@@ -562,6 +666,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
     agents,
     groups,
     interactions,
+    agentInteractions,
     measures,
   };
   return { summary, trajectories: acc.trajectories, agentTrials };

@@ -198,11 +198,12 @@ function trialsChart(a: Analysis): ChartSpec {
 function interactionChart(a: Analysis): ChartSpec {
   const cells = a.summary.interactions
     .filter((c) => c.angle !== null)
-    .map((c) => ({ value: c.value, partner: c.partnerValue, angle: round(c.angle!, 2), label: `${c.angle!.toFixed(1)}° (n=${c.n})` }));
-  const own = [...new Set(cells.map((c) => c.value))].sort((x, y) => valueRank(x) - valueRank(y));
+    // Rows are the groups table's groups (model · condition · value): cells never pool kinds.
+    .map((c) => ({ value: [c.model, c.condition, c.value].filter((x) => x !== null).join(" · "), partner: c.partnerValue, angle: round(c.angle!, 2), label: `${c.angle!.toFixed(1)}° (n=${c.n})` }));
+  const own = [...new Set(cells.map((c) => c.value))];
   const partners = [...new Set(cells.map((c) => c.partner))].sort((x, y) => valueRank(x) - valueRank(y));
   const x = { field: "partner", type: "nominal", sort: partners, title: "partner's value" };
-  const y = { field: "value", type: "nominal", sort: own, title: "own value" };
+  const y = { field: "value", type: "nominal", sort: own, title: "group (model · condition · own value)" };
   return {
     id: "interactions",
     title: CHART_TITLES.interactions,

@@ -194,7 +194,7 @@ td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:right}th{background:
 <p class="note">Experiment report written by hvae. Every figure is also in figures/ as a standalone SVG. ${esc(o.vrCC.unit)}.</p>
 <div class="figs">${figures.map((f) => `<figure>${f.svg}</figure>`).join("")}</div>
 <h2>Comparisons between cells (VR_cc)</h2>${comparisons}
-<p class="note">* Holm-adjusted p &lt; 0.05 over every comparison listed. ${esc(o.vrCC.method)}.</p>
+<p class="note">* Holm-adjusted p &lt; 0.05 over every comparison listed. ${esc(o.vrCC.method)}; ${esc(o.vrCC.unit)}.</p>
 <h2>Cost per cell</h2>${cost}
 </body></html>
 `;

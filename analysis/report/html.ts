@@ -8,7 +8,7 @@
 import { formatCost } from "../../src/core/money.ts";
 import type { Analysis } from "../summary.ts";
 import type { RenderedChart } from "./charts.ts";
-import { agentTable, fmt as f, groupTable, measureTable, type TableData } from "./tables.ts";
+import { agentTable, fmt as f, groupTable, interactionTable, measureTable, unitNote, type TableData } from "./tables.ts";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 function table({ header, rows, numeric }: TableData): string {
@@ -56,8 +56,12 @@ export function reportHtml(a: Analysis, charts: readonly RenderedChart[]): strin
   const figures = charts
     .map((c) => `<figure id="chart-${esc(c.id)}">\n<figcaption>${esc(c.title)}</figcaption>\n${c.svg}\n</figure>`)
     .join("\n");
-  const groups = table(groupTable(s));
-  const agents = table(agentTable(s));
+  const unit = `<p class="note">${esc(unitNote(s))}</p>`;
+  const groups = `${table(groupTable(s))}\n<p class="note">VR drops trajectories with an invalid answer; VR inv.=chance counts each invalid answer as a uniform random choice, VR inv.=0 as 0.</p>\n${unit}`;
+  const agents = `${table(agentTable(s))}\n${unit}`;
+  const interactions = s.interactions.length
+    ? `<h2>By partner's value</h2>\n<p class="note">One row per group (model, condition, own value) and partner value; never pooled across models, agent types or conditions.</p>\n${table(interactionTable(s))}\n${unit}\n<h2>By partner's value, per agent</h2>\n${table(interactionTable(s, "agents"))}\n${unit}\n`
+    : "";
   const measureData = measureTable(s);
   const measures = measureData ? `<h2>Game measures</h2>\n<p class="note">Means per valid decision (per trial for stock and survival), each with its 95 % interval from a bootstrap that resamples agents (METHOD §11).</p>\n${table(measureData)}\n` : "";
   return `<!doctype html>
@@ -75,14 +79,14 @@ export function reportHtml(a: Analysis, charts: readonly RenderedChart[]): strin
 <div class="cards">${cards}</div>
 ${r.note ? `<p class="note"><b>Note:</b> ${esc(r.note)}.</p>` : ""}
 <p class="note">${r.method === "slider" ? "VR = 1 − d(θ, S)/d<sub>max</sub>, where S is the target value's ideal set of angles" : "VR = 1 − Σd/Σd<sub>max</sub> over a trajectory's decisions, d = the distance of each choice to the target's ideal options"}; VR<sub>cc</sub> = (VR − VR<sub>chance</sub>)/(1 − VR<sub>chance</sub>)
-corrects for a uniformly random responder (0 = chance, 1 = perfect). 95 % intervals over the independent unit (cluster): Student t on the cluster means for VR, a seeded circular percentile bootstrap for angles (METHOD §12).</p>
+corrects for a uniformly random responder (0 = chance, 1 = perfect). 95 % intervals over the independent unit (cluster): Student t on the cluster means for VR, a seeded circular percentile bootstrap for angles (METHOD §12); the unit is written under each table.</p>
 <h2>Charts</h2>
 ${figures}
 <h2>Groups (model × condition × value)</h2>
 ${groups}
 ${measures}<h2>Agents</h2>
 ${agents}
-</main>
+${interactions}</main>
 </body>
 </html>
 `;

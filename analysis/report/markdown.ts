@@ -8,7 +8,7 @@
 import { formatCost } from "../../src/core/money.ts";
 import type { GroupSummary, Summary } from "../summary.ts";
 import { valueRank } from "../summary.ts";
-import { agentTable, angleCell, fmt as f, fmtCI as ci, groupTable, measureTable, type TableData } from "./tables.ts";
+import { agentTable, fmt as f, fmtCI as ci, groupTable, interactionTable, measureTable, unitNote, type TableData } from "./tables.ts";
 
 const tableArgs = (t: TableData) => [t.header, t.rows, t.numeric] as const;
 const esc = (s: string) => s.replace(/\|/g, "\\|");
@@ -67,9 +67,15 @@ export function summaryMarkdown(s: Summary): string {
     "",
     paperTable(s.groups),
     "",
+    unitNote(s),
+    "",
     "## Groups",
     "",
+    "VR drops trajectories with an invalid answer; VR inv.=chance counts each invalid answer as a uniform random choice, VR inv.=0 as 0 (METHOD §12).",
+    "",
     mdTable(...tableArgs(groupTable(s))),
+    "",
+    unitNote(s),
     "",
     ...(() => {
       const m = measureTable(s);
@@ -78,28 +84,27 @@ export function summaryMarkdown(s: Summary): string {
     "## Agents",
     "",
     mdTable(...tableArgs(agentTable(s))),
+    "",
+    unitNote(s),
   ];
   if (s.interactions.length) {
-    const partners = [...new Set(s.interactions.map((c) => c.partnerValue))];
-    const own = [...new Set(s.interactions.map((c) => c.value))];
     parts.push(
       "",
-      "## Angle by partner's value",
+      "## By partner's value",
       "",
       r.method === "slider"
-        ? "Rows: own value; columns: the partner's value (\"none\": the imaginary other). Cells: mean angle (n trajectories)."
-        : "Rows: own value; columns: the partner's value (\"none\": the imaginary other). Cells: the angle of the pooled choices, or \"not identified\" with the set they fit (n trajectories).",
+        ? "One row per group of the groups table (model, condition, own value) and partner value (\"none\": the imaginary other); never pooled across models, agent types or conditions. Angle: circular mean; VR with its interval."
+        : "One row per group of the groups table (model, condition, own value) and partner value (\"none\": the imaginary other): the angle of the group's pooled choices, or \"not identified\" with the set they fit; VR with its interval.",
       "",
-      mdTable(
-        ["own \\ partner", ...partners],
-        own.map((v) => [
-          v,
-          ...partners.map((p) => {
-            const c = s.interactions.find((x) => x.value === v && x.partnerValue === p);
-            return c ? `${c.angle === null ? angleCell(c) : `${f(c.angle, 1)}°`} (n=${c.n})` : "";
-          }),
-        ]),
-      ),
+      mdTable(...tableArgs(interactionTable(s))),
+      "",
+      unitNote(s),
+      "",
+      "### Per agent",
+      "",
+      mdTable(...tableArgs(interactionTable(s, "agents"))),
+      "",
+      unitNote(s),
     );
   }
   return `${parts.join("\n")}\n`;

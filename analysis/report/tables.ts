@@ -8,7 +8,7 @@
  * mdTable(t.header, t.rows, t.numeric);
  */
 import { costCell } from "../../src/core/money.ts";
-import type { AngleIdentification, Summary } from "../summary.ts";
+import type { AngleIdentification, InteractionCell, Summary } from "../summary.ts";
 
 export interface TableData {
   readonly header: readonly string[];
@@ -53,14 +53,49 @@ export function angleCell(x: AngleIdentification & { readonly angle: number | nu
 /** One row per (model, condition, value) group: the paper's table in full. */
 export function groupTable(s: Summary): TableData {
   return {
-    header: ["model", "condition", "value", "n", "angle", "95% CI", "category", "cat. acc.", "VR", "95% CI", "chance", "VR_cc", "95% CI", "invalid %", "cost $"],
+    header: ["model", "condition", "value", "n", "angle", "95% CI", "category", "cat. acc.", "VR", "95% CI", "chance", "VR_cc", "95% CI", "VR inv.=chance", "VR inv.=0", "invalid %", "95% CI", "cost $"],
     rows: s.groups.map((g) => [
       g.model, g.condition ?? "–", g.value, String(g.n), angleCell(g), fmtCI(g.angleCI), g.category ?? "–", fmt(g.categoryAccuracy),
       fmt(g.vr, 3), fmtCI(g.vrCI, 3), fmt(g.vrChance, 3), fmt(g.vrCC, 3), fmtCI(g.vrCCCI, 3),
-      fmt(g.invalidRate === null ? null : 100 * g.invalidRate, 1), costCell(g),
+      fmt(g.vrInvalidChance, 3), fmt(g.vrInvalidZero, 3),
+      pct(g.invalidRate), pctCI(g.invalidRateCI), costCell(g),
     ]),
-    numeric: [false, false, false, true, true, true, false, true, true, true, true, true, true, true, true],
+    numeric: [false, false, false, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true],
   };
+}
+
+/** A rate as a percentage with one decimal, or "–". */
+export const pct = (x: number | null): string => fmt(x === null ? null : 100 * x, 1);
+/** A rate's interval in percent. */
+export const pctCI = (ci: [number, number] | null): string => (ci ? fmtCI([100 * ci[0], 100 * ci[1]], 1) : "–");
+
+/**
+ * One row per interaction cell: a group of the groups table (model, condition, own value) with
+ * partners of one value; `agents` gives the per-agent view instead.
+ */
+export function interactionTable(s: Summary, view: "groups" | "agents" = "groups"): TableData {
+  const cells: readonly (InteractionCell & { agentId?: string })[] = view === "groups" ? s.interactions : s.agentInteractions;
+  const lead = view === "groups" ? [] : ["agent"];
+  return {
+    header: [...lead, "model", "condition", "value", "partner value", "n", "angle", "95% CI", "VR", "95% CI", "VR_cc", "95% CI"],
+    rows: cells.map((c) => [
+      ...(view === "groups" ? [] : [c.agentId ?? ""]),
+      c.model, c.condition ?? "–", c.value, c.partnerValue, String(c.n), angleCell(c), fmtCI(c.angleCI), fmt(c.vr, 3), fmtCI(c.vrCI, 3), fmt(c.vrCC, 3), fmtCI(c.vrCCCI, 3),
+    ]),
+    numeric: [...lead.map(() => false), false, false, false, false, true, true, true, true, true, true, true],
+  };
+}
+
+/** Under every table: what the intervals resample (METHOD §12). */
+export function unitNote(s: Summary): string {
+  const b = s.run.bootstrap;
+  const plural = (u: string) => (u === "trajectory" ? "trajectories" : `${u}s`);
+  return (
+    `95% CIs over ${plural(b.unit)}${b.agentUnit !== b.unit ? ` (agent rows: ${plural(b.agentUnit)} within the agent)` : ""}: ` +
+    `VR Student t on the cluster means, ` +
+    (s.run.method === "slider" ? `angles circular percentile bootstrap (${b.resamples} resamples)` : "identified angles profile likelihood") +
+    `; invalid % Wilson at the design-effect sample size; – = fewer than two units.`
+  );
 }
 
 /** One row per agent. */

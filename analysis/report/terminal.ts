@@ -7,7 +7,7 @@
  */
 import { costCell, formatCost } from "../../src/core/money.ts";
 import type { Summary } from "../summary.ts";
-import { angleCell, fmt, fmtCI, measureTable } from "./tables.ts";
+import { angleCell, fmt, fmtCI, interactionTable, measureTable, pct, pctCI, unitNote as unitNoteOf } from "./tables.ts";
 
 
 /** Left-aligned text columns, right-aligned numbers, one header rule. */
@@ -38,7 +38,7 @@ export function formatSummary(s: Summary): string {
   out.push("", "Groups (model × condition × value):");
   out.push(
     textTable(
-      ["model", "condition", "value", "n", "angle", "95% CI", "VR", "95% CI", "chance", "VR_cc", "cat.acc", "invalid%", "cost $"],
+      ["model", "condition", "value", "n", "angle", "95% CI", "VR", "95% CI", "chance", "VR_cc", "cat.acc", "VR inv=chance", "VR inv=0", "invalid%", "95% CI", "cost $"],
       s.groups.map((g) => [
         g.model,
         g.condition ?? "-",
@@ -51,18 +51,15 @@ export function formatSummary(s: Summary): string {
         fmt(g.vrChance, 3),
         fmt(g.vrCC, 3),
         fmt(g.categoryAccuracy, 2),
-        fmt(g.invalidRate === null ? null : 100 * g.invalidRate, 1),
+        fmt(g.vrInvalidChance, 3),
+        fmt(g.vrInvalidZero, 3),
+        pct(g.invalidRate),
+        pctCI(g.invalidRateCI),
         costCell(g),
       ]),
     ),
   );
-  const b = r.bootstrap;
-  const plural = (u: string) => (u === "trajectory" ? "trajectories" : `${u}s`);
-  const unitNote =
-    `95% CIs over ${plural(b.unit)}${b.agentUnit !== b.unit ? ` (agent rows: ${plural(b.agentUnit)} within the agent)` : ""}: ` +
-    `VR Student t on the cluster means, ` +
-    (r.method === "slider" ? `angles circular percentile bootstrap (${b.resamples} resamples)` : "identified angles profile likelihood") +
-    `; – = fewer than two units.`;
+  const unitNote = unitNoteOf(s);
   out.push(unitNote);
   const measures = measureTable(s);
   if (measures) out.push("", "Game measures (METHOD §11; means per valid decision or per trial, 95 % intervals resampling agents):", textTable([...measures.header], measures.rows));
@@ -91,21 +88,9 @@ export function formatSummary(s: Summary): string {
   out.push(unitNote);
   if (s.agents.length > shown.length) out.push(`… ${s.agents.length - shown.length} more agents (see --json or hvae report)`);
   if (s.interactions.some((c) => c.partnerValue !== "none")) {
-    out.push("", r.method === "slider" ? "Angle by partner's value (rows: own value):" : "Angle by partner's value (rows: own value; pooled choices):");
-    const partners = [...new Set(s.interactions.map((c) => c.partnerValue))];
-    const own = [...new Set(s.interactions.map((c) => c.value))];
-    out.push(
-      textTable(
-        ["value", ...partners],
-        own.map((v) => [
-          v,
-          ...partners.map((p) => {
-            const c = s.interactions.find((x) => x.value === v && x.partnerValue === p);
-            return c ? `${angleCell(c)} (n=${c.n})` : "";
-          }),
-        ]),
-      ),
-    );
+    out.push("", r.method === "slider" ? "By partner's value (rows: group × partner value; never pooled across models or conditions):" : "By partner's value (rows: group × partner value; pooled choices of the group):");
+    const t = interactionTable(s);
+    out.push(textTable([...t.header], t.rows), unitNote);
   }
   return out.join("\n");
 }

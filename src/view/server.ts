@@ -88,7 +88,7 @@ export function filterAnalysis(a: Analysis, f: { value?: string; model?: string;
   const values = new Set(agents.map((x) => targetLabel(x.value as ValueTarget)));
   return {
     ...a,
-    summary: { ...a.summary, agents, groups, interactions: a.summary.interactions.filter((c) => values.has(c.value)) },
+    summary: { ...a.summary, agents, groups, interactions: a.summary.interactions.filter((c) => values.has(c.value) && groups.some((g) => g.model === c.model && g.value === c.value && g.condition === c.condition)), agentInteractions: a.summary.agentInteractions.filter((c) => ids.has(c.agentId)) },
     agentTrials: a.agentTrials.filter((p) => ids.has(p.agentId)),
     trajectories: a.trajectories.filter((t) => ids.has(t.agentId)),
   };

@@ -10,7 +10,7 @@ import { lastValueFrom } from "rxjs";
 import { gameOfRun, preloadRunGame } from "../../../analysis/game-of-run.ts";
 import { analyze } from "../../../analysis/operators.ts";
 import { readManifest } from "../../store/manifest.ts";
-import { CLUSTER_OPTIONS, type Analysis, type ClusterOption } from "../../../analysis/summary.ts";
+import { parseCluster, type Analysis, type ClusterOption } from "../../../analysis/summary.ts";
 import { formatSummary } from "../../../analysis/report/terminal.ts";
 import { eventsPath, manifestPath } from "../../store/run-dir.ts";
 import { readEvents } from "../../store/jsonl-reader.ts";
@@ -59,11 +59,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new InputError(`expected one run directory\nusage: ${USAGE}`);
-  const cluster = values.cluster as string | undefined;
-  if (cluster !== undefined && !(CLUSTER_OPTIONS as readonly string[]).includes(cluster)) {
-    throw new InputError(`--cluster: expected ${CLUSTER_OPTIONS.join("|")}, got '${cluster}'\nusage: ${USAGE}`);
-  }
-  const { summary } = await analyzeRun(positionals[0], { cluster: cluster as ClusterOption | undefined });
+  const cluster = parseCluster(values.cluster as string | undefined, USAGE);
+  const { summary } = await analyzeRun(positionals[0], { cluster });
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
   return 0;
 }

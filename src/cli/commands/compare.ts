@@ -15,17 +15,16 @@ import { join, resolve } from "node:path";
 import { compareSamples, estimate, holm, type Estimate, type Sample } from "../../../analysis/compare.ts";
 import { COMPARISON_HEADER, comparisonRow, fmt, fmtCI } from "../../../analysis/report/tables.ts";
 import { textTable } from "../../../analysis/report/terminal.ts";
-import { valueRank } from "../../../analysis/summary.ts";
+import { clusterOfUnit, parseCluster, valueRank, type BootstrapUnit, type ClusterOption } from "../../../analysis/summary.ts";
 import { InputError } from "../../core/errors.ts";
 import { isExperimentDir, readExperiment } from "../../store/experiment-dir.ts";
-import { readManifest } from "../../store/manifest.ts";
 import { parseFlags } from "../args.ts";
 import { firstValueFrom } from "rxjs";
 import type { AgentInfo } from "../../core/events.ts";
 import { readEvents } from "../../store/jsonl-reader.ts";
 import { analyzeRun, runLogPath } from "./analyze.ts";
 
-const USAGE = "hvae compare <experimentDir | runDir…> [--json] [--metric vrCC|vr|angle|categoryAccuracy] [--csv FILE]";
+const USAGE = "hvae compare <experimentDir | runDir…> [--json] [--metric vrCC|vr|angle|categoryAccuracy] [--csv FILE] [--cluster none|agent|partner|pair]";
 
 export const METRICS = ["vrCC", "vr", "angle", "categoryAccuracy"] as const;
 export type Metric = (typeof METRICS)[number];
@@ -52,8 +51,12 @@ export interface GroupData {
   readonly estimate: Estimate;
 }
 
-/** The independent unit resampled: a trajectory when conversations never share anything, else the agent. */
-export type Unit = "trajectory" | "agent";
+/**
+ * The unit resampled: what `hvae analyze` resamples for the groups of the same run (`--cluster`,
+ * default the design's independent unit: pair for fixed pairs, partner where partners vary, agent
+ * for populations, else the trajectory).
+ */
+export type Unit = BootstrapUnit;
 
 export interface Comparison {
   readonly factor: string;
@@ -79,6 +82,8 @@ export interface Comparison {
 export interface CompareResult {
   readonly metric: Metric;
   readonly unit: string;
+  /** The unit each cell resamples (`run.bootstrap.unit` of its analysis). */
+  readonly clusters: { cell: string; unit: Unit }[];
   readonly method: string;
   readonly cells: {
     id: string;
@@ -100,7 +105,7 @@ const SEED = 20250101;
  * @example
  * const cells = await loadCells(["runs/hvae-paper-…"], "vrCC");
  */
-export async function loadCells(paths: readonly string[], metric: Metric): Promise<CellGroups[]> {
+export async function loadCells(paths: readonly string[], metric: Metric, opts: { cluster?: ClusterOption } = {}): Promise<CellGroups[]> {
   const list: { id: string; dir: string; factors: Record<string, unknown> }[] = [];
   if (paths.length === 1 && isExperimentDir(paths[0])) {
     const exp = readExperiment(paths[0]);
@@ -112,14 +117,15 @@ export async function loadCells(paths: readonly string[], metric: Metric): Promi
     }
   }
   const out: CellGroups[] = [];
-  for (const c of list) out.push(await cellGroups(c.id, c.dir, c.factors, metric));
+  for (const c of list) out.push(await cellGroups(c.id, c.dir, c.factors, metric, opts.cluster));
   return out;
 }
 
-async function cellGroups(id: string, dir: string, factors: Record<string, unknown>, metric: Metric): Promise<CellGroups> {
-  const analysis = await analyzeRun(dir);
+async function cellGroups(id: string, dir: string, factors: Record<string, unknown>, metric: Metric, cluster: ClusterOption | undefined): Promise<CellGroups> {
+  const analysis = await analyzeRun(dir, { cluster });
   const { summary } = analysis;
-  const unit = unitOf(dir);
+  const unit = summary.run.bootstrap.unit;
+  const clusterOf = clusterOfUnit(unit);
   const agents = await agentInfos(dir);
   const byGroup = new Map<string, { model: string; value: string; condition: string | null; chance: number | null; values: number[]; clusters: string[] }>();
   for (const g of summary.groups) {
@@ -133,7 +139,7 @@ async function cellGroups(id: string, dir: string, factors: Record<string, unkno
     const v = metricOf(t, metric, group.chance);
     if (v === null) continue;
     group.values.push(v);
-    group.clusters.push(unit === "trajectory" ? t.sessionId : t.agentId);
+    group.clusters.push(clusterOf(t));
   }
   const groups = [...byGroup.values()]
     .sort((a, b) => valueRank(a.value) - valueRank(b.value) || a.model.localeCompare(b.model) || String(a.condition).localeCompare(String(b.condition)))
@@ -157,16 +163,6 @@ function groupKey(model: string, value: string, condition: string | null): strin
 
 function valueLabel(v: unknown): string {
   return typeof v === "number" ? `${v}°` : String(v);
-}
-
-/** Trajectories of the single-agent protocol share nothing (a fresh conversation, no partner); otherwise the agent is the unit. */
-function unitOf(dir: string): Unit {
-  try {
-    const scenario = readManifest(dir).scenario as { pairing?: string; feedback?: boolean };
-    return scenario.pairing === "none" && scenario.feedback !== true ? "trajectory" : "agent";
-  } catch {
-    return "agent";
-  }
 }
 
 function metricOf(t: { vr: number | null; angle: number | null; inCategory: boolean | null }, metric: Metric, chance: number | null): number | null {
@@ -249,10 +245,16 @@ function matchGroups(a: readonly GroupData[], b: readonly GroupData[]): [GroupDa
   return out;
 }
 
+const UNIT_WORDS: Record<Unit, string> = {
+  trajectory: "trajectories (each on its own)",
+  agent: "agents (an agent's trajectories are resampled together)",
+  partner: "partners (the trajectories played against one partner are resampled together)",
+  pair: "pairs (both agents' trajectories of a pair are resampled together)",
+};
+
 export function describeUnit(cells: readonly CellGroups[]): string {
   const units = [...new Set(cells.map((c) => c.unit))];
-  const words = units.map((u) => (u === "trajectory" ? "trajectories (each a fresh conversation with no partner)" : "agents (an agent's trajectories are resampled together)"));
-  return `clusters resampled: ${words.join("; ")}`;
+  return `clusters resampled: ${units.map((u) => UNIT_WORDS[u]).join("; ")}`;
 }
 
 /**
@@ -261,11 +263,12 @@ export function describeUnit(cells: readonly CellGroups[]): string {
  * @example
  * const result = await compare(["runs/hvae-paper-…"], "vrCC");
  */
-export async function compare(paths: readonly string[], metric: Metric): Promise<CompareResult> {
-  const cells = await loadCells(paths, metric);
+export async function compare(paths: readonly string[], metric: Metric, opts: { cluster?: ClusterOption } = {}): Promise<CompareResult> {
+  const cells = await loadCells(paths, metric, opts);
   return {
     metric,
     unit: describeUnit(cells),
+    clusters: cells.map((c) => ({ cell: c.id, unit: c.unit })),
     method:
       "difference b − a of trajectory-weighted means; 95 % percentile cluster-bootstrap interval (2,000 resamples, clusters resampled within each cell); " +
       "two-sided permutation p-value (5,000 permutations of cluster labels between the cells, (k+1)/(R+1)); Hedges' g on cluster means; Holm adjustment over every comparison listed" +
@@ -315,7 +318,7 @@ function csvField(s: string): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { json: { type: "boolean" }, metric: { type: "string" }, csv: { type: "string" } }, USAGE);
+  const { values, positionals } = parseFlags(argv, { json: { type: "boolean" }, metric: { type: "string" }, csv: { type: "string" }, cluster: { type: "string" } }, USAGE);
   if (values.help) {
     console.log(`usage: ${USAGE}`);
     return 0;
@@ -323,7 +326,8 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length < 1) throw new InputError(`expected an experiment directory or run directories\nusage: ${USAGE}`);
   const metric = (values.metric ?? "vrCC") as Metric;
   if (!METRICS.includes(metric)) throw new InputError(`--metric: expected ${METRICS.join(", ")}, got '${values.metric}'`);
-  const result = await compare(positionals, metric);
+  const cluster = parseCluster(values.cluster as string | undefined, USAGE);
+  const result = await compare(positionals, metric, { cluster });
   const table = cellTable(result);
   if (values.csv) {
     const lines = [table.header, ...table.rows].map((r) => r.map(csvField).join(","));
@@ -347,6 +351,6 @@ export async function run(argv: string[]): Promise<number> {
       result.comparisons.map((c) => comparisonRow(c)),
     ),
   );
-  console.log(`\n${result.method}`);
+  console.log(`\n${result.method}; ${result.unit}`);
   return 0;
 }

@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { lastValueFrom, tap } from "rxjs";
 import { analyze } from "../../../analysis/operators.ts";
 import { renderCharts } from "../../../analysis/report/charts.ts";
-import { agentsCsv, openDecisionsCsv, trajectoriesCsv } from "../../../analysis/report/csv.ts";
+import { agentsCsv, groupsCsv, interactionsCsv, openDecisionsCsv, trajectoriesCsv } from "../../../analysis/report/csv.ts";
 import { reportHtml } from "../../../analysis/report/html.ts";
 import { summaryMarkdown } from "../../../analysis/report/markdown.ts";
-import type { Analysis } from "../../../analysis/summary.ts";
+import { parseCluster, type Analysis, type ClusterOption } from "../../../analysis/summary.ts";
 import { readEvents } from "../../store/jsonl-reader.ts";
 import { openTranscripts, type TranscriptIndex } from "../../store/transcript-reader.ts";
 import { callJson } from "./transcript.ts";
@@ -27,10 +27,10 @@ import { runLogPath } from "./analyze.ts";
 import { lockRunDir } from "../../store/run-lock.ts";
 import { checkOutputDir, NO_FOLLOW_WRITE, writeFileNoFollow } from "../../store/safe-write.ts";
 
-const USAGE = "hvae report <runDir | experimentDir> [--out DIR]";
+const USAGE = "hvae report <runDir | experimentDir> [--out DIR] [--cluster none|agent|partner|pair]";
 
 /** The files a report directory holds. */
-export const REPORT_FILES = ["report.html", "summary.md", "decisions.csv", "trajectories.csv", "agents.csv"] as const;
+export const REPORT_FILES = ["report.html", "summary.md", "decisions.csv", "trajectories.csv", "agents.csv", "groups.csv", "interactions.csv"] as const;
 /** Written too when the run has transcripts: one line per model call, messages resolved. */
 export const TRANSCRIPTS_EXPORT = "transcripts.jsonl";
 
@@ -40,7 +40,7 @@ export const TRANSCRIPTS_EXPORT = "transcripts.jsonl";
  * @example
  * await writeReport("runs/demo-x", "runs/demo-x/report");
  */
-export async function writeReport(runDir: string, outDir: string): Promise<Analysis> {
+export async function writeReport(runDir: string, outDir: string, opts: { cluster?: ClusterOption } = {}): Promise<Analysis> {
   const path = runLogPath(runDir);
   checkOutputDir(runDir, outDir);
   const transcripts = openTranscripts(runDir);
@@ -51,7 +51,7 @@ export async function writeReport(runDir: string, outDir: string): Promise<Analy
   const decisions = openDecisionsCsv(join(outDir, "decisions.csv"), rawAnswer);
   let analysis: Analysis;
   try {
-    analysis = await lastValueFrom(readEvents(path).pipe(refuseDuplicates(path), tap((ev) => decisions.write(ev)), analyze()));
+    analysis = await lastValueFrom(readEvents(path).pipe(refuseDuplicates(path), tap((ev) => decisions.write(ev)), analyze(opts)));
   } catch (err) {
     if (err instanceof Error && /no run\.started/.test(err.message)) {
       throw new InputError(`${path}: empty event log (no run.started event)`);
@@ -69,6 +69,8 @@ export async function writeReport(runDir: string, outDir: string): Promise<Analy
   writeFileNoFollow(join(outDir, "summary.md"), summaryMarkdown(analysis.summary), "the report");
   writeFileNoFollow(join(outDir, "trajectories.csv"), trajectoriesCsv(analysis), "the report");
   writeFileNoFollow(join(outDir, "agents.csv"), agentsCsv(analysis.summary), "the report");
+  writeFileNoFollow(join(outDir, "groups.csv"), groupsCsv(analysis.summary), "the report");
+  writeFileNoFollow(join(outDir, "interactions.csv"), interactionsCsv(analysis.summary), "the report");
   return analysis;
 }
 
@@ -100,10 +102,10 @@ export function exportTranscripts(t: TranscriptIndex, path: string): void {
  * @example
  * await writeExperimentReport("runs/hvae-paper-…", "runs/hvae-paper-…/report");
  */
-export async function writeExperimentReport(dir: string, outDir: string): Promise<void> {
+export async function writeExperimentReport(dir: string, outDir: string, opts: { cluster?: ClusterOption } = {}): Promise<void> {
   const { compare, cellTable } = await import("./compare.ts");
   const { experimentReport } = await import("../../../analysis/report/experiment.ts");
-  const [vr, vrCC] = [await compare([dir], "vr"), await compare([dir], "vrCC")];
+  const [vr, vrCC] = [await compare([dir], "vr", opts), await compare([dir], "vrCC", opts)];
   checkOutputDir(dir, outDir);
   checkOutputDir(dir, join(outDir, "figures"));
   const { html, figures } = await experimentReport({ vr, vrCC, title: readExperiment(dir).experimentId });
@@ -115,16 +117,17 @@ export async function writeExperimentReport(dir: string, outDir: string): Promis
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { out: { type: "string" } }, USAGE);
+  const { values, positionals } = parseFlags(argv, { out: { type: "string" }, cluster: { type: "string" } }, USAGE);
   if (values.help) {
     console.log(`usage: ${USAGE}\n\nWrites ${REPORT_FILES.join(", ")} (default DIR: <runDir>/report).`);
     return 0;
   }
   if (positionals.length !== 1) throw new InputError(`expected one run directory\nusage: ${USAGE}`);
   const runDir = positionals[0];
+  const cluster = parseCluster(values.cluster as string | undefined, USAGE);
   if (isExperimentDir(runDir)) {
     const out = values.out ?? join(runDir, "report");
-    await writeExperimentReport(runDir, out);
+    await writeExperimentReport(runDir, out, { cluster });
     console.log(join(out, "report.html"));
     return 0;
   }
@@ -133,7 +136,7 @@ export async function run(argv: string[]): Promise<number> {
   // One writer per run directory: a report is not drawn from a log another process is appending to.
   const lock = lockRunDir(runDir, "hvae report");
   try {
-    await writeReport(runDir, outDir);
+    await writeReport(runDir, outDir, { cluster });
   } finally {
     lock.release();
   }
