@@ -102,6 +102,18 @@ export function priceEntryHint(endpointName: string, model: string): string {
   return `prices: { "${endpointName}:${model}": { input: <USD per 1M input tokens>, output: <USD per 1M output tokens> } } (or free: true on a local endpoint)`;
 }
 
+/**
+ * The price of a call made through a provider's Batch API: the entry's `batchInput` and
+ * `batchOutput`, else half of the synchronous input and output prices (OpenAI's and Anthropic's
+ * batch discount). Cached input in a batch is billed as batch input.
+ *
+ * @example
+ * batchPrice({ input: 0.15, cachedInput: 0.075, output: 0.6 }); // { input: 0.075, output: 0.3 }
+ */
+export function batchPrice(price: PriceEntry): PriceEntry {
+  return { input: price.batchInput ?? price.input / 2, output: price.batchOutput ?? price.output / 2 };
+}
+
 /** USD for one call at a known price (an unknown price is a null cost, decided by the caller). */
 export function costUsd(price: PriceEntry, inputTokens: number, outputTokens: number): number {
   return (inputTokens * price.input + outputTokens * price.output) / 1_000_000;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cacheKey, canonicalJson, openCache } from "../../src/models/cache.ts";
-import { costUsd, priceFor } from "../../src/models/cost.ts";
+import { batchPrice, costUsd, priceFor } from "../../src/models/cost.ts";
 import { ModelCallError } from "../../src/models/gateway-types.ts";
 import { parseModelRef, resolveModelRef } from "../../src/models/model-ref.ts";
 import { createLimiter } from "../../src/models/rate-limit.ts";
@@ -168,6 +168,13 @@ describe("cache", () => {
 });
 
 describe("prices and model references", () => {
+  it("batch prices are half the synchronous ones unless the entry gives them", () => {
+    expect(batchPrice({ input: 0.15, cachedInput: 0.075, output: 0.6 })).toEqual({ input: 0.075, output: 0.3 });
+    expect(batchPrice({ input: 1, output: 2, batchInput: 0.8, batchOutput: 1.5 })).toEqual({ input: 0.8, output: 1.5 });
+    const gpt = priceFor("openai", "gpt-4o-mini", {})!;
+    expect(costUsd(batchPrice(gpt), 1_000, 200)).toBeCloseTo(costUsd(gpt, 1_000, 200) / 2, 12);
+  });
+
   it("prices by full reference, then model name, then the OpenAI defaults (openai endpoint only)", () => {
     expect(priceFor("openai", "gpt-4o-mini", {})).toEqual({ input: 0.15, cachedInput: 0.075, output: 0.6 });
     expect(priceFor("local", "gpt-4o-mini", {})).toBeNull();
