@@ -61,9 +61,15 @@ export const DEFAULT_GOOGLE_PRICES: Readonly<Record<string, PriceEntry>> = {
   "gemini-2.0-flash": { input: 0.1, cachedInput: 0.025, output: 0.4 },
 };
 
-/** The built-in table for an endpoint: `openai` and endpoints pointing at a provider's API host. */
+/**
+ * The built-in table for an endpoint: the built-in `openai`, `anthropic` and `google` (whatever
+ * base URL their environment variable gives, as a proxy still bills the provider's prices) and
+ * named endpoints pointing at a provider's API host.
+ */
 function tableFor(endpointName: string, baseURL: string | null): Readonly<Record<string, PriceEntry>> | null {
   if (endpointName === "openai") return DEFAULT_OPENAI_PRICES;
+  if (endpointName === "anthropic") return DEFAULT_ANTHROPIC_PRICES;
+  if (endpointName === "google") return DEFAULT_GOOGLE_PRICES;
   let host = "";
   try {
     host = baseURL ? new URL(baseURL).hostname : "";

@@ -10,9 +10,11 @@
  * const model = createProviderModel(resolveModelRef("anthropic:claude-3-5-haiku-latest", {}, process.env), params);
  * const r = await model.invoke([{ role: "user", content: "Say A." }], null, null);
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { z } from "zod";
 import type { AttemptResult, ChatModel, JsonSchemaFormat } from "./chat-model.ts";
 import type { ChatParams } from "./gateway-types.ts";
+import { TransportFault } from "./gateway-types.ts";
 import type { ResolvedModel } from "./model-ref.ts";
 
 interface LcMessage {
@@ -78,16 +80,54 @@ function fields(resolved: ResolvedModel, params: ChatParams): { provider: string
 }
 
 /**
+ * Settles with the call, or rejects with a TimeoutError when `signal` fires first. LangChain's
+ * Google model does not hand its call's signal to the SDK, so without this a server that never
+ * answers would hold the call forever; the gateway retries a timeout like any other.
+ */
+function within<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DOMException(`no answer within the endpoint's timeoutMs`, "TimeoutError"));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    call.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/**
+ * The Google SDK wraps a failed fetch (reset, refused) in a GoogleGenerativeAIError without its
+ * cause or code, which would read as a non-retryable error: it is a connection error.
+ */
+function transportOf(err: unknown): unknown {
+  const e = err as { constructor?: { name?: string }; status?: unknown; message?: unknown } | null;
+  const name = e?.constructor?.name ?? "";
+  if (!name.startsWith("GoogleGenerativeAI") || typeof e?.status === "number" || typeof e?.message !== "string") return err;
+  const fetchFailed = /Error fetching from \S+: (.*)$/s.exec(e.message);
+  if (name === "GoogleGenerativeAIAbortError") return new DOMException(`request aborted: ${e.message.slice(0, 200)}`, "TimeoutError");
+  if (fetchFailed) return new TransportFault(`connection error: ${fetchFailed[1].split("\n")[0].slice(0, 200)}`, true);
+  return err;
+}
+
+/**
  * A chat model for the anthropic and google providers. Loaded lazily (LangChain's provider
  * packages cost a good part of a second to import). Seeds are not sent: neither API takes one.
  */
 export function createProviderModel(resolved: ResolvedModel, params: ChatParams): ChatModel {
+  // The current call's signal, for the Google model's SDK call (see below).
+  const callSignal = new AsyncLocalStorage<AbortSignal>();
   let model: Promise<StructuredCapable> | null = null;
   const load = () =>
     (model ??= import("langchain/chat_models/universal").then(async ({ initChatModel }) => {
       const { provider, fields: f } = fields(resolved, params);
       const configurable = await initChatModel(resolved.model, { modelProvider: provider, ...f });
-      return (await configurable._getModelInstance()) as unknown as StructuredCapable;
+      const chat = (await configurable._getModelInstance()) as unknown as StructuredCapable & {
+        completionWithRetry?: (request: unknown, options?: { signal?: AbortSignal }) => Promise<unknown>;
+      };
+      // ChatGoogleGenerativeAI 2.3 calls its SDK without the call's signal, so a timed-out
+      // request would stay open (and keep the process alive); hand the signal on, so it is aborted.
+      const sdkCall = chat.completionWithRetry;
+      if (resolved.provider === "google" && sdkCall)
+        chat.completionWithRetry = (request, options) => sdkCall.call(chat, request, { ...options, signal: options?.signal ?? callSignal.getStore() });
+      return chat;
     }));
   // One structured runnable per schema object (agents reuse one schema per label set).
   const structured = new WeakMap<object, Invokable>();
@@ -98,13 +138,17 @@ export function createProviderModel(resolved: ResolvedModel, params: ChatParams)
       const input = messages.map((m) => ({ role: m.role, content: m.content }));
       const options = { signal: AbortSignal.timeout(resolved.settings.timeoutMs) };
       const zod = extra?.zod;
+      const call = (r: Invokable) =>
+        within(callSignal.run(options.signal, () => r.invoke(input, options)), options.signal).catch((err: unknown) => {
+          throw transportOf(err);
+        });
       if (!format || !zod) {
-        const msg = (await chat.invoke(input, options)) as LcMessage;
+        const msg = (await call(chat)) as LcMessage;
         return fromMessage(msg, messageText(msg.content));
       }
       let runnable = structured.get(zod);
       if (!runnable) structured.set(zod, (runnable = chat.withStructuredOutput(zod as z.ZodType, { name: format.json_schema.name, includeRaw: true })));
-      const out = (await runnable.invoke(input, options)) as { raw: LcMessage; parsed: unknown };
+      const out = (await call(runnable)) as { raw: LcMessage; parsed: unknown };
       // The parsed object is the answer (a tool call's arguments for Anthropic); when the model
       // answered without it, its text goes to the agent's parser and repair turn instead.
       const content = out.parsed != null ? JSON.stringify(out.parsed) : messageText(out.raw.content);

@@ -1,6 +1,8 @@
 /**
  * `hvae run` end to end with llm agents on a named endpoint pointing at the local server: the
- * API key never reaches any file the run writes (events, manifest, cache) nor its output; a
+ * API key never reaches any file the run writes (events, manifest, cache) nor its output, nor do
+ * the keys of the native providers (anthropic, google), even when their server echoes the key in
+ * an error; a
  * re-run is answered from the cache; --max-cost ends the run with status budget-exhausted.
  */
 import { execFile } from "node:child_process";
@@ -9,7 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAnthropicServer } from "../support/anthropic-server.ts";
+import { startGoogleServer } from "../support/google-server.ts";
 import { startOpenAiServer, type FakeOpenAi } from "../support/openai-server.ts";
+import type { ProviderBehaviour, ProviderRequest, ProviderServer } from "../support/provider-server.ts";
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -114,4 +119,66 @@ describe.skipIf(!HAS_RUN)("hvae run with llm agents", () => {
     expect(server.count() - before).toBeLessThan(30);
     expect(evs.filter((e) => e.type === "decision.made").length).toBeLessThan(24);
   }, 90_000);
+});
+
+describe.skipIf(!HAS_RUN)("the native providers' keys", () => {
+  const providers = [
+    { name: "anthropic", start: startAnthropicServer, key: "sk-ant-SECRET-anthropic-5678", model: "anthropic:claude-haiku-4-5", env: (url: string, key: string) => ({ ANTHROPIC_API_KEY: key, ANTHROPIC_BASE_URL: url }), endpoints: () => "" },
+    { name: "google", start: startGoogleServer, key: "AIza-SECRET-google-91011", model: "g:gemini-2.5-flash", env: (_: string, key: string) => ({ GOOGLE_API_KEY: key }), endpoints: (url: string) => `endpoints:\n  g: { provider: google, baseURL: "${url}", maxRetries: 0 }` },
+  ] as const;
+
+  it.each(providers)("$name: the key is in no file and no message, also when the server echoes it in an error", async (p) => {
+    const answer = (req: ProviderRequest): ProviderBehaviour => ({ kind: "answer", letter: req.labels[0] ?? "A", content: req.labels.length ? undefined : "A reply." });
+    // The first request is refused with the key in the error body (as some servers echo what they got).
+    let echoed = false;
+    const server: ProviderServer = await p.start((req) => {
+      if (echoed) return answer(req);
+      echoed = true;
+      return { kind: "status", status: 400, body: JSON.stringify({ type: "error", error: { type: "invalid_request_error", code: 400, message: `bad key ${p.key} (Basic ${Buffer.from(`u:${p.key}`).toString("base64")})` } }) };
+    });
+    const sub = mkdtempSync(join(dir, `${p.name}-`));
+    try {
+      const path = join(sub, "s.yaml");
+      writeFileSync(
+        path,
+        `name: ${p.name}-secret\nseed: 1\ntrials: 1\npairing: none\ngame: { type: svo-slider, items: primary }\n${p.endpoints(server.baseURL)}\nagents:\n  - { id: a, type: llm, value: prosocial, model: "${p.model}", prompts: { describe: true, goal: false } }\n`,
+      );
+      const env = { ...process.env, ...p.env(server.baseURL, p.key), HVAE_CACHE: join(sub, "cache.sqlite"), OPENAI_API_KEY: "" };
+      const go = async (args: string[]) => {
+        try {
+          const r = await run(join(ROOT, "bin/hvae"), ["run", ...args], { cwd: ROOT, env, timeout: 60_000 });
+          return { code: 0, stdout: r.stdout, stderr: r.stderr };
+        } catch (err) {
+          return err as { code: number; stdout: string; stderr: string };
+        }
+      };
+      const failed = await go([path, "--out", join(sub, "runs"), "--quiet"]);
+      expect(failed.code, failed.stderr).toBe(3);
+      expect(failed.stderr).toContain("[redacted]");
+      const runDir = failed.stdout.trim().split("\n").at(-1)!;
+      const resumed = await go(["--resume", runDir, "--quiet"]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(events(resumed.stdout).filter((e) => e.type === "decision.made")).toHaveLength(6);
+      // The key went to the server, in the provider's header.
+      expect(server.requests.every((r) => (r.headers["x-api-key"] ?? r.headers["x-goog-api-key"]) === p.key)).toBe(true);
+
+      const written = filesUnder(sub).filter((f) => !f.endsWith(".yaml"));
+      expect(written.some((f) => f.endsWith("events.jsonl"))).toBe(true);
+      expect(written.some((f) => f.endsWith("manifest.json"))).toBe(true);
+      expect(written.some((f) => f.endsWith("cache.sqlite"))).toBe(true);
+      expect(written.some((f) => f.includes("transcript"))).toBe(true);
+      const b64 = Buffer.from(`u:${p.key}`).toString("base64");
+      for (const f of written) {
+        const bytes = readFileSync(f);
+        expect(bytes.includes(Buffer.from(p.key)), f).toBe(false);
+        expect(bytes.includes(Buffer.from(b64.slice(4, 20))), f).toBe(false);
+      }
+      for (const out of [failed.stdout, failed.stderr, resumed.stdout, resumed.stderr]) {
+        expect(out).not.toContain(p.key);
+        expect(out).not.toContain(b64.slice(4, 20));
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
 });
