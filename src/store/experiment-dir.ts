@@ -45,6 +45,11 @@ export const Experiment = z.object({
   startedAt: z.string(),
   endedAt: z.string().nullable(),
   argv: z.array(z.string()),
+  /**
+   * Custom module files the experiment loads (a module-path game, custom agents), with the
+   * SHA-256 of their content: a resume loads these and nothing else (every cell's manifest lists them too).
+   */
+  modules: z.record(z.string(), z.string()).default({}),
 });
 export type Experiment = z.infer<typeof Experiment>;
 

@@ -27,7 +27,22 @@ import { createRunDir, manifestPath } from "../../store/run-dir.ts";
 import { lockRunDir } from "../../store/run-lock.ts";
 import { createProgress, type ProgressRenderer } from "../progress.ts";
 import { addTotal, costOf, emptyCost, formatCost } from "../../core/money.ts";
-import { EXIT_CODES, callsLine, execute, openGateway, prepareResume, preflight, resumedEndpoints, startManifest, transcriptRelay, withOverrides, type Flags } from "./run.ts";
+import type { ModulePolicy } from "../../../agents/registry.ts";
+import {
+  EXIT_CODES,
+  announceModules,
+  callsLine,
+  execute,
+  gameModuleFiles,
+  openGateway,
+  prepareResume,
+  preflight,
+  resumedEndpoints,
+  startManifest,
+  transcriptRelay,
+  withOverrides,
+  type Flags,
+} from "./run.ts";
 
 /** Cells played at once; each plays its own sessions concurrently, and the gateway bounds the calls. */
 const MAX_CELLS_IN_FLIGHT = 8;
@@ -66,6 +81,8 @@ export async function runExperiment(loaded: LoadedScenario, cells: readonly Scen
     startedAt: started.toISOString(),
     endedAt: null,
     argv,
+    // Filled by the preflight (see playLocked), before any cell starts.
+    modules: {},
   };
   writeExperiment(dir, experiment);
   process.stderr.write(`hvae: experiment ${experimentId}: ${cells.length} cells (${factorPaths.join(" × ")})\n`);
@@ -111,13 +128,14 @@ async function play(dir: string, experiment: Experiment, work: CellWork[], flags
 
 async function playLocked(
   dir: string,
-  experiment: Experiment,
+  started: Experiment,
   work: CellWork[],
   flags: Flags,
   argv: string[],
   recorded: number,
   resumed: boolean,
 ): Promise<number> {
+  let experiment = started;
   // One gateway for every cell: the endpoints and prices are the experiment's (a sweep cannot vary them).
   const allSpecs = work.flatMap((w) => w.specs);
   const gateway = await openGateway(work[0].scenario, allSpecs, flags, { record() {} });
@@ -136,7 +154,16 @@ async function playLocked(
   const status = () => `cells ${done}/${work.length}${gateway ? `  ${formatCost(gateway.summary())}` : ""}`;
   progress.setStatus(status());
   try {
-    for (const w of work) await preflight(w.specs, w.scenario, experiment.scenarioDir, gateway);
+    // A new experiment records the modules it loads (the game's and the agents', with their
+    // hashes) before any cell starts; a resume loads only those, unchanged.
+    const modules: Record<string, string> = resumed ? { ...experiment.modules } : gameModuleFiles(work[0].scenario.game, experiment.scenarioDir);
+    const policy: ModulePolicy = resumed ? { allowed: experiment.modules } : { onModule: (file, hash) => void (modules[file] = hash) };
+    for (const w of work) await preflight(w.specs, w.scenario, experiment.scenarioDir, gateway, policy);
+    if (!resumed) {
+      announceModules(modules, experiment.scenarioDir);
+      experiment = { ...experiment, modules };
+      save();
+    }
     await pool(work, MAX_CELLS_IN_FLIGHT, async (w) => {
       const final = await playCell(dir, experiment, w, gateway, flags, argv, progress, () => interrupted);
       cells.set(w.cell.id, { ...cells.get(w.cell.id)!, status: final });
@@ -199,8 +226,11 @@ async function playCell(
       code = await execute({ ...prepared.start(argv, () => {}), gateway: view, transcripts, flags, cell: context });
     } else {
       const plan = planRun(w.scenario, w.specs.map((s) => s.id));
-      const manifest = startManifest({ runId, dir: cellDir, scenario: w.scenario, path: experiment.scenarioPath, scenarioDir: experiment.scenarioDir, argv, started: new Date(), plan });
-      code = await execute({ scenario: w.scenario, specs: w.specs, dir: cellDir, runId, manifest, gateway: view, transcripts, flags, resume: null, recorded: 0, total: w.planned, cell: context });
+      const manifest = startManifest({ runId, dir: cellDir, scenario: w.scenario, path: experiment.scenarioPath, scenarioDir: experiment.scenarioDir, argv, started: new Date(), plan, modules: experiment.modules });
+      code = await execute({
+        scenario: w.scenario, specs: w.specs, dir: cellDir, runId, manifest, gateway: view, transcripts, flags, resume: null, recorded: 0, total: w.planned, cell: context,
+        modules: { allowed: experiment.modules },
+      });
     }
   } finally {
     lock.release();

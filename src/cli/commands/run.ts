@@ -9,11 +9,12 @@
  * // hvae run scenarios/demo.yaml --seed 3 --out runs
  * // hvae run --resume runs/demo-20250101T120000Z-3fa9c2 --max-cost 5
  */
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { Subject, ignoreElements, lastValueFrom, takeWhile, tap } from "rxjs";
 import type { AgentContext, AgentSpec } from "../../../agents/agent.ts";
-import { createAgent, type ModulePolicy } from "../../../agents/registry.ts";
+import { createAgent, moduleHash, type ModulePolicy } from "../../../agents/registry.ts";
+import { isModulePath } from "../../core/fields.ts";
 import type { RunAccumulator } from "../../../analysis/operators.ts";
 import { planRun, runEnvironment, type ResumeFilter } from "../../environment/environment.ts";
 import type { EventOf, HvaeEvent, RunStatus } from "../../core/events.ts";
@@ -26,7 +27,7 @@ import { loadScenario } from "../../scenario/load.ts";
 import { SCENARIO_CHECKS } from "../scenario-checks.ts";
 import { Scenario } from "../../scenario/schema.ts";
 import { openJsonlWriter, type JsonlWriter } from "../../store/jsonl-writer.ts";
-import { collectVersions, writeManifest, type Manifest, type RunTotalsRecord } from "../../store/manifest.ts";
+import { collectVersions, readManifest, writeManifest, type Manifest, type RunTotalsRecord } from "../../store/manifest.ts";
 import { loadResume } from "../../store/resume.ts";
 import { createRunDir, eventsPath } from "../../store/run-dir.ts";
 import { isExperimentDir } from "../../store/experiment-dir.ts";
@@ -92,7 +93,8 @@ async function newRun(flags: Flags, positionals: string[], argv: string[]): Prom
   const transcripts = transcriptRelay();
   const gateway = await openGateway(scenario, specs, flags, transcripts);
   try {
-    const modules: Record<string, string> = {};
+    // The game module (a module path) and the agents' modules, with their content hashes.
+    const modules: Record<string, string> = gameModuleFiles(scenario.game, loaded.dir);
     await preflight(specs, scenario, loaded.dir, gateway, { onModule: (file, hash) => void (modules[file] = hash) });
     announceModules(modules, loaded.dir);
     if (gateway) await checkPrices(specs, scenario, numberFlag("max-cost", flags["max-cost"]) ?? null);
@@ -224,6 +226,8 @@ export type PreparedResume =
  * if (!p.complete) await execute({ ...p.start(argv, console.error), gateway, flags });
  */
 export async function prepareResume(dir: string, flags: Pick<Flags, "max-concurrency" | "endpoint" | "reload-endpoints">): Promise<PreparedResume> {
+  // Before anything imports the game module (reading the log rebuilds memory with it).
+  checkGameModule(readManifest(dir));
   const state = await loadResume(dir);
   if (state.truncatedBytes > 0) process.stderr.write(`hvae: cut a torn last line (${state.truncatedBytes} bytes) off ${eventsPath(dir)}\n`);
   const parsed = Scenario.safeParse(state.manifest.scenario);
@@ -653,10 +657,37 @@ export async function preflight(specs: AgentSpec[], scenario: Scenario, dir: str
 }
 
 /**
+ * A scenario's game module (its type a module path) with the SHA-256 of its content, as the
+ * manifest records modules; empty for a built-in game.
+ *
+ * @example
+ * gameModuleFiles({ type: "./games/relay.ts" }, "/work/scenarios"); // { "/work/scenarios/games/relay.ts": "9f2c…" }
+ */
+export function gameModuleFiles(game: { readonly type: string }, dir: string): Record<string, string> {
+  if (!isModulePath(game.type)) return {};
+  const file = resolve(dir, game.type);
+  return existsSync(file) ? { [file]: moduleHash(file) } : {};
+}
+
+/** A resume imports the game module only when the original run loaded it, with the same content. */
+function checkGameModule(manifest: Manifest): void {
+  const type = (manifest.scenario.game as { type?: unknown } | undefined)?.type;
+  if (typeof type !== "string" || !isModulePath(type)) return;
+  const file = resolve(manifest.scenarioDir, type);
+  const expected = Object.hasOwn(manifest.modules, file) ? manifest.modules[file] : undefined;
+  if (expected === undefined)
+    throw new InputError(`game module ${file} was not loaded by the original run (its manifest lists ${Object.keys(manifest.modules).join(", ") || "no modules"}); a resume loads only those`);
+  if (!existsSync(file)) throw new InputError(`game module not found: ${file}`);
+  const hash = moduleHash(file);
+  if (hash !== expected)
+    throw new InputError(`game module ${file} changed since the original run (sha256 ${hash.slice(0, 12)}…, the manifest has ${expected.slice(0, 12)}…); restore it, or start a new run`);
+}
+
+/**
  * A scenario naming module paths runs that code. Modules inside the scenario's own folder are
  * part of it, like a test file's helpers; code from elsewhere is said before it runs.
  */
-function announceModules(modules: Record<string, string>, scenarioDir: string): void {
+export function announceModules(modules: Record<string, string>, scenarioDir: string): void {
   const outside = Object.entries(modules).filter(([file]) => {
     const rel = relative(scenarioDir, file);
     return rel.startsWith("..") || isAbsolute(rel);
