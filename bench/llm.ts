@@ -120,13 +120,20 @@ export function llmScenario(baseURL: string, concurrency: number, decisions: num
 
 /**
  * One hvae run as `hvae run` does it (environment + gateway + agents + JSONL log), timed from
- * subscription to completion.
+ * subscription to completion. `client: "langchain"` makes the calls through LangChain's invoke
+ * stack instead of the lean path, to measure what the lean path saves.
  */
-export async function runHvae(server: ServerChild, scenario: Scenario, cachePath: string | null, transcripts = true): Promise<HvaeRun> {
+export async function runHvae(
+  server: ServerChild,
+  scenario: Scenario,
+  cachePath: string | null,
+  transcripts = true,
+  client: "lean" | "langchain" = "lean",
+): Promise<HvaeRun> {
   const dir = mkdtempSync(join(tmpdir(), "hvae-bench-llm-"));
   const log = openJsonlWriter(join(dir, "events.jsonl"));
   const store = transcripts ? openTranscriptStore(dir, { resume: false }) : null;
-  const gateway = createGateway({ endpoints: scenario.endpoints, prices: scenario.prices, cachePath, refreshCache: false, maxCostUsd: null, env: {}, transcripts: store });
+  const gateway = createGateway({ endpoints: scenario.endpoints, prices: scenario.prices, cachePath, refreshCache: false, maxCostUsd: null, env: {}, transcripts: store, client });
   const before = await server.count();
   let decisions = 0;
   let invalid = 0;

@@ -9,6 +9,8 @@
  *   (d) analysis of a fabricated log: seconds, decisions/s and peak RSS (in a child process)
  *   (e) a cached re-run against its first run: wall time and network requests (must be 0)
  *   (f) hvae view on a fabricated rule-based run: start (index + analysis), then the slowest page
+ *   (g) the client's own cost: at C = 128, L = 20 ms hvae / the bare loop on its bodies (and hvae
+ *       through LangChain's invoke stack beside it), CPU ms per call; at C = 16, L = 200 ms hvae / C/L
  *
  * @example
  * // npm run bench -- --quick
@@ -17,6 +19,7 @@
 import { parseArgs } from "node:util";
 import { benchAnalysis, type AnalysisBenchResult } from "./analysis.ts";
 import { benchEngineInChild, type EngineBenchResult } from "./engine.ts";
+import { benchLean, median, type LeanBenchOptions, type LeanBenchResult } from "./lean.ts";
 import { benchLlm, type LlmBenchOptions, type LlmBenchResult } from "./llm.ts";
 import { benchView, type ViewBenchResult } from "./view.ts";
 import { describeMachine, formatLoad, machineInfo } from "./support/machine.ts";
@@ -24,6 +27,7 @@ import { fixed, formatTable, int } from "./support/table.ts";
 
 export interface BenchSizes {
   llm: LlmBenchOptions;
+  lean: LeanBenchOptions;
   engineDecisions: number;
   analysisDecisions: number;
   viewDecisions: number;
@@ -31,6 +35,7 @@ export interface BenchSizes {
 
 export const FULL: BenchSizes = {
   llm: { delayMs: 200, concurrency: 16, decisions: 1920, sequentialCalls: 25, cachedDecisions: 480, reps: 2 },
+  lean: { reps: 3, fastDecisions: 1920, slowDecisions: 480 },
   engineDecisions: 1_000_000,
   analysisDecisions: 1_000_000,
   viewDecisions: 1_000_000,
@@ -38,6 +43,7 @@ export const FULL: BenchSizes = {
 
 export const QUICK: BenchSizes = {
   llm: { delayMs: 100, concurrency: 16, decisions: 480, sequentialCalls: 15, cachedDecisions: 192, reps: 2 },
+  lean: { reps: 3, fastDecisions: 768, slowDecisions: 192 },
   engineDecisions: 200_000,
   analysisDecisions: 100_000,
   viewDecisions: 100_000,
@@ -52,6 +58,10 @@ export const TARGETS = {
   analysisSeconds: 10,
   rerunRequests: 0,
   viewPageMs: 1000,
+  /** At C = 128, L = 20 ms: hvae's calls/s over the bare openai loop's (issue 13). */
+  fastOfBare: 0.85,
+  /** At C = 16, L = 200 ms: hvae's calls/s over C/L. */
+  slowOfLimit: 0.95,
 } as const;
 
 export interface BenchReport {
@@ -63,6 +73,7 @@ export interface BenchReport {
   engine: EngineBenchResult;
   analysis: AnalysisBenchResult;
   view?: ViewBenchResult;
+  lean?: LeanBenchResult;
 }
 
 const mark = (ok: boolean) => (ok ? "PASS" : "BELOW TARGET");
@@ -137,6 +148,39 @@ export function tableRows(r: BenchReport): string[][] {
       `${int(rerun.calls)} requests, ${fixed(first.seconds / rerun.seconds)}x faster${sameChoices ? ", same choices" : ", CHOICES DIFFER"} ${mark(rerun.calls === TARGETS.rerunRequests && sameChoices)}`,
     ],
     ...(r.view ? [viewRow(r.view)] : []),
+    ...(r.lean ? leanRows(r.lean) : []),
+  ];
+}
+
+/** Rows (g): medians decide the result; every repetition's figure is shown beside them. */
+export function leanRows(l: LeanBenchResult): string[][] {
+  const all = (xs: number[], d = 3) => xs.map((x) => fixed(x, d)).join(", ");
+  const ofBare = l.fast.map((x) => x.hvae.callsPerSecond / x.bare.callsPerSecond);
+  const lcOfBare = l.fast.map((x) => x.langchain.callsPerSecond / x.bare.callsPerSecond);
+  const ofLimit = l.slow.map((s) => s.callsPerSecond / l.slowLimit);
+  const cpu = (xs: number[]) => fixed(median(xs), 2);
+  return [
+    [
+      "(g)",
+      `C=128, L=20 ms: hvae vs bare openai loop on its bodies (${int(l.fast[0].hvae.calls)} calls, ${l.fast.length} runs)`,
+      `hvae ${all(l.fast.map((x) => x.hvae.callsPerSecond), 0)} calls/s; bare ${all(l.fast.map((x) => x.bare.callsPerSecond), 0)}`,
+      `hvae/bare >= ${TARGETS.fastOfBare}`,
+      `${all(ofBare)} (median ${fixed(median(ofBare), 3)}) ${mark(median(ofBare) >= TARGETS.fastOfBare)}`,
+    ],
+    [
+      "(g)",
+      `C=128, L=20 ms: client CPU per call; hvae through LangChain's invoke (the old path)`,
+      `hvae ${cpu(l.fast.map((x) => x.hvae.cpuMsPerCall))} ms, bare ${cpu(l.fast.map((x) => x.bare.cpuMsPerCall))} ms, via LangChain ${cpu(l.fast.map((x) => x.langchain.cpuMsPerCall))} ms`,
+      "-",
+      `via LangChain ${all(lcOfBare)} of bare`,
+    ],
+    [
+      "(g)",
+      `C=16, L=200 ms: hvae vs C/L = ${fixed(l.slowLimit, 0)}/s (${int(l.slow[0].calls)} calls, ${l.slow.length} runs)`,
+      `${all(l.slow.map((s) => s.callsPerSecond), 1)} calls/s`,
+      `>= ${TARGETS.slowOfLimit} x C/L`,
+      `${all(ofLimit)} (median ${fixed(median(ofLimit), 3)}) ${mark(median(ofLimit) >= TARGETS.slowOfLimit)}`,
+    ],
   ];
 }
 
@@ -177,7 +221,9 @@ export async function runBench(quick: boolean, log: (line: string) => void = () 
   const analysis = await benchAnalysis(sizes.analysisDecisions);
   log(`(f) viewer: ${sizes.viewDecisions} decisions (writing the log, starting hvae view, each page once)…`);
   const view = await benchView(sizes.viewDecisions);
-  return { quick, machine, loadAtEnd: machineInfo().load, seconds: (performance.now() - t0) / 1000, llm, engine, analysis, view };
+  log(`(g) client cost: C=128 L=20 ms and C=16 L=200 ms, ${sizes.lean.reps} runs each…`);
+  const lean = await benchLean(sizes.lean);
+  return { quick, machine, loadAtEnd: machineInfo().load, seconds: (performance.now() - t0) / 1000, llm, engine, analysis, view, lean };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
