@@ -79,6 +79,9 @@ function resultant(degrees: readonly number[]): { direction: number; length: num
   return { direction: (Math.atan2(s, c) * 180) / Math.PI, length: Math.hypot(s, c) / n };
 }
 
+/** VR = 1 − d/d_max lies in [0, 1]; its intervals are clipped to it. */
+const VR_RANGE: readonly [number, number] = [0, 1];
+
 /** Bootstrap settings: fixed base seed, level and resamples per interval. */
 export interface BootstrapSettings {
   readonly seed: number;
@@ -125,8 +128,8 @@ export async function loadStats(settings: BootstrapSettings = DEFAULT_BOOTSTRAP)
       let ci: [number, number] | null;
       if (clusters) {
         const c = clusterSums(clusters, (i, acc) => (acc[0] += values[i]));
-        ci = clusterTInterval({ sums: c.sums.map((x) => x[0]), counts: c.counts }, settings.level);
-      } else ci = clusterTInterval({ sums: values, counts: new Float64Array(n).fill(1) }, settings.level);
+        ci = clusterTInterval({ sums: c.sums.map((x) => x[0]), counts: c.counts }, settings.level, VR_RANGE);
+      } else ci = clusterTInterval({ sums: values, counts: new Float64Array(n).fill(1) }, settings.level, VR_RANGE);
       return { n, mean: m, sd, ci };
     },
     describeAngles(degrees, key, clusters) {

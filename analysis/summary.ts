@@ -158,6 +158,9 @@ export interface TrialPoint {
   trial: number;
   n: number;
   angle: number | null;
+  /** Mean VR of the trial's scored trajectories and its 95 % t interval over the clusters (METHOD §12). */
+  vr: number | null;
+  vrCI: Interval | null;
 }
 
 export interface GroupSummary extends AngleIdentification {
@@ -303,15 +306,23 @@ function count<T>(xs: readonly T[], test: (x: T) => boolean): number {
   return n;
 }
 
-function trialPoints(records: readonly TrajectoryRecord[], mean: (xs: readonly number[]) => number | null): TrialPoint[] {
-  const byTrial = new Map<number, number[]>();
+function trialPoints(
+  records: readonly TrajectoryRecord[],
+  mean: (xs: readonly number[]) => number | null,
+  describeVr: (xs: readonly TrajectoryRecord[], trial: number) => Described,
+): TrialPoint[] {
+  const byTrial = new Map<number, TrajectoryRecord[]>();
   for (const t of records) {
-    let angles = byTrial.get(t.trial);
-    if (!angles) byTrial.set(t.trial, (angles = []));
-    if (t.angle !== null) angles.push(t.angle);
+    let ts = byTrial.get(t.trial);
+    if (!ts) byTrial.set(t.trial, (ts = []));
+    ts.push(t);
   }
   return [...byTrial.entries()]
-    .map(([trial, angles]) => ({ trial, n: angles.length, angle: mean(angles) }))
+    .map(([trial, ts]) => {
+      const angles = present(ts, "angle");
+      const v = describeVr(ts, trial);
+      return { trial, n: angles.length, angle: mean(angles), vr: v.mean, vrCI: v.ci };
+    })
     .sort((a, b) => a.trial - b.trial);
 }
 
@@ -517,7 +528,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
       inputTokens: sum((m) => m.inputTokens),
       outputTokens: sum((m) => m.outputTokens),
       ...costOf({ pricedCostUsd: sum((m) => m.pricedCostUsd), unpricedCalls: sum((m) => m.unpricedCalls) }),
-      trials: trialPoints(ts, circularMean),
+      trials: trialPoints(ts, circularMean, (xs, trial) => stats.describe(vrOf(xs), `group:${key}:trial:${trial}:vr`, keysOf(xs, "vr", groupKeyOf))),
     };
   });
   groups.sort(
@@ -590,7 +601,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
 
   const agentTrials: AgentTrialPoint[] = [];
   for (const [agentId, ts] of byAgent) {
-    for (const p of trialPoints(ts, circularMean)) agentTrials.push({ agentId, ...p });
+    for (const p of trialPoints(ts, circularMean, (xs, trial) => stats.describe(vrOf(xs), `agent:${agentId}:trial:${trial}:vr`, keysOf(xs, "vr", agentKeyOf)))) agentTrials.push({ agentId, ...p });
   }
 
   // Game measures, pooled per group from the agents' sums; intervals resample agents (an agent's

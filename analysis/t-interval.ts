@@ -95,13 +95,13 @@ export function studentTQuantile(p: number, df: number): number {
 }
 
 /**
- * The t interval (see the file comment) of Σ sums / Σ counts over k ≥ 2 clusters; null for fewer
- * than two clusters (one unit says nothing about its own spread).
+ * The t interval (see the file comment) of Σ sums / Σ counts over k ≥ 2 clusters, clipped to
+ * `bounds`; null for fewer than two clusters (one unit says nothing about its own spread).
  *
  * @example
  * clusterTInterval({ sums: [1.6, 0.9], counts: [2, 1] }, 0.95);
  */
-export function clusterTInterval(c: { sums: ArrayLike<number>; counts: ArrayLike<number> }, level = 0.95): [number, number] | null {
+export function clusterTInterval(c: { sums: ArrayLike<number>; counts: ArrayLike<number> }, level = 0.95, bounds: readonly [number, number] = [-Infinity, Infinity]): [number, number] | null {
   if (!(level > 0 && level < 1)) throw new RangeError(`interval level must be in (0, 1), got ${level}`);
   const k = c.counts.length;
   if (k < 2) return null;
@@ -120,5 +120,7 @@ export function clusterTInterval(c: { sums: ArrayLike<number>; counts: ArrayLike
   }
   const se = Math.sqrt(ss / (k * (k - 1)));
   const h = studentTQuantile((1 + level) / 2, k - 1) * se;
-  return [m - h, m + h];
+  // Clipped to the statistic's range (VR lies in [0, 1]): the true mean does too, so clipping
+  // never loses coverage and never shows an impossible VR of 1.03.
+  return [Math.max(bounds[0], m - h), Math.min(bounds[1], m + h)];
 }

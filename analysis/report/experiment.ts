@@ -10,7 +10,7 @@
  * page.figures[0].svg; // the radar chart
  */
 import { costCell } from "../../src/core/money.ts";
-import type { RenderedChart } from "./charts.ts";
+import { renderSpec as render, type RenderedChart } from "./charts.ts";
 import { COMPARISON_HEADER, comparisonRow } from "./tables.ts";
 
 /** What the report needs of a comparison result (src/cli/commands/compare.ts builds it). */
@@ -150,16 +150,6 @@ export function vrccSpec(vrcc: ExperimentData): Record<string, unknown> {
       { mark: { type: "point", filled: true, size: 60 }, encoding: { ...enc, y: { field: "est", type: "quantitative" }, tooltip: [{ field: "series" }, { field: "value" }, { field: "est", format: ".3f" }, { field: "n" }] } },
     ],
   };
-}
-
-async function render(id: string, title: string, spec: Record<string, unknown>): Promise<RenderedChart> {
-  const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
-  const view = new vega.View(vega.parse(vl.compile(spec as never).spec), { renderer: "none" });
-  try {
-    return { id, title, svg: await view.toSVG() };
-  } finally {
-    view.finalize();
-  }
 }
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);

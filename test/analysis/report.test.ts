@@ -60,9 +60,10 @@ describe("hvae report", () => {
   });
 
   it("charts carry the analysis numbers", () => {
-    const [circle, vr, , heat] = chartSpecs(analysis);
+    const byId = Object.fromEntries(chartSpecs(analysis).map((c) => [c.id, c]));
+    const [circle, vr, heat] = [byId.circle, byId.vr, byId.interactions];
     const layers = circle.spec.layer as { data: { values: { agent?: string; angle?: number }[] } }[];
-    const points = layers[layers.length - 1].data.values;
+    const points = layers.find((l) => l.data.values[0]?.agent !== undefined)!.data.values;
     expect(points.map((p) => p.agent)).toEqual(analysis.summary.agents.map((a) => a.id));
     expect(points[0].angle).toBeCloseTo(analysis.summary.agents[0].angle!, 2);
     const rows = (vr.spec.data as { values: { measure: string; mean: number }[] }).values;

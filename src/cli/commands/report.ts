@@ -11,7 +11,7 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { lastValueFrom, tap } from "rxjs";
 import { analyze } from "../../../analysis/operators.ts";
-import { renderCharts } from "../../../analysis/report/charts.ts";
+import { renderCharts, type RenderedChart } from "../../../analysis/report/charts.ts";
 import { agentsCsv, groupsCsv, interactionsCsv, openDecisionsCsv, trajectoriesCsv } from "../../../analysis/report/csv.ts";
 import { reportHtml } from "../../../analysis/report/html.ts";
 import { summaryMarkdown } from "../../../analysis/report/markdown.ts";
@@ -66,12 +66,25 @@ export async function writeReport(runDir: string, outDir: string, opts: { cluste
   }
   const charts = await renderCharts(analysis);
   writeFileNoFollow(join(outDir, "report.html"), reportHtml(analysis, charts), "the report");
+  writeFigures(runDir, outDir, charts);
   writeFileNoFollow(join(outDir, "summary.md"), summaryMarkdown(analysis.summary), "the report");
   writeFileNoFollow(join(outDir, "trajectories.csv"), trajectoriesCsv(analysis), "the report");
   writeFileNoFollow(join(outDir, "agents.csv"), agentsCsv(analysis.summary), "the report");
   writeFileNoFollow(join(outDir, "groups.csv"), groupsCsv(analysis.summary), "the report");
   writeFileNoFollow(join(outDir, "interactions.csv"), interactionsCsv(analysis.summary), "the report");
   return analysis;
+}
+
+/**
+ * Each figure as a standalone SVG, `<outDir>/figures/<id>.svg` (run and experiment reports alike),
+ * for a paper or slides without the page around it.
+ *
+ * @example
+ * writeFigures("runs/demo-x", "runs/demo-x/report", charts);
+ */
+export function writeFigures(sourceDir: string, outDir: string, figures: readonly RenderedChart[]): void {
+  checkOutputDir(sourceDir, join(outDir, "figures"));
+  for (const f of figures) writeFileNoFollow(join(outDir, "figures", `${f.id}.svg`), f.svg, "the report");
 }
 
 /**
@@ -107,10 +120,9 @@ export async function writeExperimentReport(dir: string, outDir: string, opts: {
   const { experimentReport } = await import("../../../analysis/report/experiment.ts");
   const [vr, vrCC] = [await compare([dir], "vr", opts), await compare([dir], "vrCC", opts)];
   checkOutputDir(dir, outDir);
-  checkOutputDir(dir, join(outDir, "figures"));
   const { html, figures } = await experimentReport({ vr, vrCC, title: readExperiment(dir).experimentId });
   writeFileNoFollow(join(outDir, "report.html"), html, "the report");
-  for (const f of figures) writeFileNoFollow(join(outDir, "figures", `${f.id}.svg`), f.svg, "the report");
+  writeFigures(dir, outDir, figures);
   const t = cellTable(vrCC);
   const csv = [t.header, ...t.rows].map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(",")).join("\n") + "\n";
   writeFileNoFollow(join(outDir, "cells.csv"), csv, "the report");
