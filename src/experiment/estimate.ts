@@ -27,8 +27,14 @@ import { tokenCounter, type TokenCounter } from "./tokens.ts";
 export const ASSUMED_OUTPUT_TOKENS: Readonly<Record<string, number>> = { describe: 150, goal: 30, decide: 30 };
 const DEFAULT_OUTPUT_TOKENS = 30;
 
-/** Simulating beyond this many LLM calls per cell, the rest is extrapolated per session (said in `method`). */
-export const MAX_SIMULATED_CALLS = 50_000;
+/**
+ * LLM calls dry-played per estimate (all cells together, at least MIN_CELL_CALLS per cell): a
+ * dry call costs about 8 ms of CPU (the real agents build and parse every prompt), so beyond
+ * this a sample of the trials is played and the rest extrapolated per session (said in `method`
+ * and per cell). About 1–2 s, so `hvae run` can afford it before a paid run.
+ */
+export const MAX_SIMULATED_CALLS = 1_000;
+export const MIN_CELL_CALLS = 100;
 
 export interface ModelEstimate {
   readonly model: string;
@@ -62,7 +68,8 @@ export function estimateMethod(): string {
   return (
     "every cell is played through the real agents against a dry gateway; input tokens are the requests as they would be sent " +
     "(the conversation grows over the items), counted with js-tiktoken's bundled encodings where they fit the model, else 4 characters per token, " +
-    `plus 3 tokens per message; output tokens assumed per answer: ${out}; no repair turns assumed; prices from the built-in table and the scenario's prices:`
+    `plus 3 tokens per message; output tokens assumed per answer: ${out}; no repair turns assumed; prices from the built-in table and the scenario's prices entries; ` +
+    `beyond about ${MAX_SIMULATED_CALLS} calls in all, a sample of the trials is played and scaled by sessions (later trials' longer memory is then under-counted)`
   );
 }
 
@@ -73,7 +80,7 @@ interface Tally {
 }
 
 /** Estimates one scenario (a cell); `dir` resolves module-path agents as the run would. */
-export async function estimateCell(scenario: Scenario, opts: { dir: string }): Promise<CellEstimate> {
+export async function estimateCell(scenario: Scenario, opts: { dir: string; maxCalls?: number }): Promise<CellEstimate> {
   const specs = expandAgents(scenario);
   const plan = planRun(scenario, specs.map((s) => s.id));
   const llm = specs.filter((s) => s.type === "llm");
@@ -83,7 +90,7 @@ export async function estimateCell(scenario: Scenario, opts: { dir: string }): P
   // A bounded simulation: fewer trials when the whole plan would be too many calls to play dry.
   const callsPerDecision = 1.5;
   const llmDecisions = plan.plannedDecisions * (llm.length / specs.length);
-  const factor = Math.max(1, Math.ceil((llmDecisions * callsPerDecision) / MAX_SIMULATED_CALLS));
+  const factor = Math.max(1, Math.ceil((llmDecisions * callsPerDecision) / (opts.maxCalls ?? MAX_SIMULATED_CALLS)));
   const simulated: Scenario = factor === 1 ? scenario : { ...scenario, trials: Math.max(1, Math.floor(scenario.trials / factor)) };
   const simPlan = factor === 1 ? plan : planRun(simulated, specs.map((s) => s.id));
 

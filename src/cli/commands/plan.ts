@@ -9,7 +9,7 @@
  */
 import { formatCost } from "../../core/money.ts";
 import { InputError } from "../../core/errors.ts";
-import { estimateCell, estimateMethod, type CellEstimate } from "../../experiment/estimate.ts";
+import { estimateCell, estimateMethod, MAX_SIMULATED_CALLS, MIN_CELL_CALLS, type CellEstimate } from "../../experiment/estimate.ts";
 import { loadScenario, type LoadedScenario } from "../../scenario/load.ts";
 import { textTable } from "../../../analysis/report/terminal.ts";
 import { parseFlags } from "../args.ts";
@@ -37,8 +37,10 @@ export interface Plan {
 export async function planScenario(loaded: LoadedScenario): Promise<Plan> {
   const cells: PlannedCell[] = [];
   const list = loaded.cells ?? [{ id: "c01", factors: {}, scenario: loaded.scenario }];
+  // One budget of dry calls for the whole plan, shared by the cells.
+  const maxCalls = Math.max(MIN_CELL_CALLS, Math.floor(MAX_SIMULATED_CALLS / list.length));
   for (const cell of list) {
-    cells.push({ id: cell.id, factors: cell.factors, ...(await estimateCell(cell.scenario, { dir: loaded.dir })) });
+    cells.push({ id: cell.id, factors: cell.factors, ...(await estimateCell(cell.scenario, { dir: loaded.dir, maxCalls })) });
   }
   const add = (f: (c: PlannedCell) => number) => cells.reduce((s, c) => s + f(c), 0);
   return {

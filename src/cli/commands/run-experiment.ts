@@ -38,6 +38,7 @@ import {
   prepareResume,
   preflight,
   resumedEndpoints,
+  showEstimate,
   startManifest,
   transcriptRelay,
   withOverrides,
@@ -65,6 +66,8 @@ export async function runExperiment(loaded: LoadedScenario, cells: readonly Scen
     const planned = planRun(scenario, specs.map((s) => s.id)).plannedDecisions;
     return { cell: { id: c.id, label: c.label, factors: { ...c.factors }, dir: c.id, status: "pending" }, scenario, specs, planned };
   });
+  if (work.some((w) => w.specs.some((sp) => sp.type === "llm")))
+    await showEstimate({ ...loaded, cells: work.map((w) => ({ ...cells.find((c) => c.id === w.cell.id)!, scenario: w.scenario })) }, flags);
   const started = new Date();
   const { runId: experimentId, dir } = createRunDir(resolve(flags.out ?? "runs"), loaded.scenario.name, { base: loaded.scenario, cells: cells.map((c) => c.factors) }, started);
   const factorPaths = Object.keys(cells[0].factors);

@@ -23,7 +23,7 @@ import type { GatewaySummary, ModelGateway, TranscriptSink } from "../../models/
 import { createRng } from "../../core/random.ts";
 import { expandAgents } from "../../scenario/expand.ts";
 import { loadGame } from "../../games/registry.ts";
-import { loadScenario } from "../../scenario/load.ts";
+import { loadScenario, type LoadedScenario } from "../../scenario/load.ts";
 import { SCENARIO_CHECKS } from "../scenario-checks.ts";
 import { Scenario } from "../../scenario/schema.ts";
 import { openJsonlWriter, type JsonlWriter } from "../../store/jsonl-writer.ts";
@@ -41,7 +41,7 @@ import { applyEndpointOverrides, describeOverrides, parseEndpointOverrides } fro
 import { createProgress, type ProgressRenderer } from "../progress.ts";
 
 const USAGE =
-  "hvae run <scenario> [--out DIR] [--seed N] [--max-concurrency N] [--quiet] [--model REF] [--endpoint NAME.FIELD=VALUE …] [--no-cache] [--refresh-cache] [--max-cost USD] [--live-metrics] [--cache DIR]\n" +
+  "hvae run <scenario> [--out DIR] [--seed N] [--max-concurrency N] [--quiet] [--model REF] [--endpoint NAME.FIELD=VALUE …] [--no-cache] [--refresh-cache] [--max-cost USD] [--estimate-above USD] [--live-metrics] [--cache DIR]\n" +
   "       hvae run --resume RUNDIR [--endpoint NAME.FIELD=VALUE …] [--reload-endpoints] [--max-concurrency N] [--quiet] [--no-cache] [--refresh-cache] [--max-cost USD] [--live-metrics] [--cache DIR]";
 
 const FLAGS = {
@@ -57,6 +57,7 @@ const FLAGS = {
   "live-metrics": { type: "boolean" },
   cache: { type: "string" },
   endpoint: { type: "string", multiple: true },
+  "estimate-above": { type: "string" },
   "reload-endpoints": { type: "boolean" },
 } as const;
 
@@ -98,6 +99,7 @@ async function newRun(flags: Flags, positionals: string[], argv: string[]): Prom
     await preflight(specs, scenario, loaded.dir, gateway, { onModule: (file, hash) => void (modules[file] = hash) });
     announceModules(modules, loaded.dir);
     if (gateway) await checkPrices(specs, scenario, numberFlag("max-cost", flags["max-cost"]) ?? null);
+    if (gateway) await showEstimate({ ...loaded, scenario, cells: null }, flags);
     const started = new Date();
     const { runId, dir } = createRunDir(resolve(flags.out ?? "runs"), scenario.name, scenario, started);
     const lock = lockRunDir(dir, "hvae run");
@@ -120,6 +122,30 @@ async function newRun(flags: Flags, positionals: string[], argv: string[]): Prom
   } finally {
     await gateway?.close();
   }
+}
+
+/** Above this estimated cost (USD) a run without --max-cost shows the estimate first (--estimate-above, HVAE_ESTIMATE_ABOVE). */
+export const DEFAULT_ESTIMATE_ABOVE_USD = 1;
+
+/**
+ * Before a paid run without --max-cost: the estimate of `hvae plan` (the same sampled dry play,
+ * src/experiment/estimate.ts) goes to stderr when it exceeds the threshold, or when the cost is
+ * unknown (an unpriced model) while the known part alone exceeds it. The run then goes on.
+ */
+export async function showEstimate(loaded: LoadedScenario, flags: Flags): Promise<void> {
+  if (flags["max-cost"] !== undefined) return;
+  const fromEnv = process.env.HVAE_ESTIMATE_ABOVE;
+  const threshold = numberFlag("estimate-above", flags["estimate-above"]) ?? (fromEnv ? numberFlag("estimate-above (HVAE_ESTIMATE_ABOVE)", fromEnv) : undefined) ?? DEFAULT_ESTIMATE_ABOVE_USD;
+  if (threshold < 0) throw new InputError(`--estimate-above: expected a non-negative amount, got ${threshold}`);
+  const { planScenario, formatPlan } = await import("./plan.ts");
+  const plan = await planScenario(loaded);
+  const known = plan.total.costUsd ?? plan.total.pricedCostUsd;
+  if (known <= threshold) return;
+  process.stderr.write(
+    `hvae: this run is estimated to cost more than $${threshold} and no --max-cost is set; the estimate (as hvae plan gives it):\n` +
+      formatPlan(plan).split("\n").map((l) => `hvae:   ${l}`).join("\n") +
+      `\nhvae: set a budget with --max-cost USD (or raise the threshold: --estimate-above USD, HVAE_ESTIMATE_ABOVE)\n`,
+  );
 }
 
 /** The command line's --seed, --max-concurrency, --model and --endpoint applied to a scenario. */
