@@ -5,7 +5,9 @@
  *   (a) LLM path: hvae (engine + gateway + ChatOpenAI) against a local server answering after L ms,
  *       C requests in flight: decisions/s against the limit C/L, and against a sequential loop
  *   (b) the same calls through a bare `openai` client loop with the same C: hvae / bare
- *   (c) engine with rule-based agents: decisions/s and peak RSS (in a child process)
+ *   (c) engine with rule-based agents (child processes): two-person games (the slider) and public
+ *       goods in groups of 8, decisions/s and their ratio from the same run; peak RSS, and peak RSS
+ *       flat in decisions (1,000 agents, random pairing, at a fifth of the size and at full size)
  *   (d) analysis of a fabricated log: seconds, decisions/s and peak RSS (in a child process)
  *   (e) a cached re-run against its first run: wall time and network requests (must be 0)
  *   (f) hvae view on a fabricated rule-based run: start (index + analysis), then the slowest page
@@ -53,8 +55,11 @@ export const QUICK: BenchSizes = {
 export const TARGETS = {
   ofLimit: 0.9,
   ofBare: 0.9,
-  engineRate: 50_000,
+  engineRate: 80_000,
+  publicGoodsRate: 50_000,
   engineRssMb: 300,
+  /** Peak RSS at full size over peak RSS at a fifth of it (1,000 agents, random pairing). */
+  rssGrowth: 1.25,
   analysisSeconds: 10,
   rerunRequests: 0,
   viewPageMs: 1000,
@@ -71,6 +76,10 @@ export interface BenchReport {
   seconds: number;
   llm: LlmBenchResult;
   engine: EngineBenchResult;
+  /** Public goods, fixed groups of 8 (bench/engine.ts --game public-goods). */
+  publicGoods?: EngineBenchResult;
+  /** 1,000 agents, random pairing: at a fifth of the engine size and at the full size. */
+  flat?: { small: EngineBenchResult; large: EngineBenchResult };
   analysis: AnalysisBenchResult;
   view?: ViewBenchResult;
   lean?: LeanBenchResult;
@@ -125,6 +134,7 @@ export function tableRows(r: BenchReport): string[][] {
       `>= ${int(TARGETS.engineRate)}/s`,
       `${fixed(engine.decisionsPerSecond / TARGETS.engineRate, 2)}x ${mark(engine.decisionsPerSecond >= TARGETS.engineRate)}`,
     ],
+    ...(r.publicGoods ? [publicGoodsRow(r.publicGoods, engine)] : []),
     [
       "(c)",
       `engine peak RSS (child process; RSS range over the run)`,
@@ -132,6 +142,7 @@ export function tableRows(r: BenchReport): string[][] {
       `< ${TARGETS.engineRssMb} MB`,
       mark(engine.peakRssMb < TARGETS.engineRssMb),
     ],
+    ...(r.flat ? [flatRow(r.flat)] : []),
     [
       "(d)",
       `analysis of a ${int(analysis.decisions)}-decision log (${int(analysis.logMb)} MB)`,
@@ -184,6 +195,29 @@ export function leanRows(l: LeanBenchResult): string[][] {
   ];
 }
 
+function publicGoodsRow(pg: EngineBenchResult, engine: EngineBenchResult): string[] {
+  // Both rows come from one bench run, so their ratio is comparable even on a loaded machine.
+  const ratio = pg.decisionsPerSecond / engine.decisionsPerSecond;
+  return [
+    "(c)",
+    `engine, public goods in fixed groups of 8 (96 utility agents), ${int(pg.decisions)} decisions`,
+    `${int(pg.decisionsPerSecond)} decisions/s (${fixed(pg.seconds, 2)} s; ${int(pg.decisionsPerCpuSecond)} per CPU-s)`,
+    `>= ${int(TARGETS.publicGoodsRate)}/s`,
+    `${fixed(pg.decisionsPerSecond / TARGETS.publicGoodsRate, 2)}x ${mark(pg.decisionsPerSecond >= TARGETS.publicGoodsRate)}; ${fixed(ratio, 2)} of the two-person rate`,
+  ];
+}
+
+function flatRow(f: { small: EngineBenchResult; large: EngineBenchResult }): string[] {
+  const growth = f.large.peakRssMb / f.small.peakRssMb;
+  return [
+    "(c)",
+    `engine peak RSS flat in decisions: 1,000 agents, random pairing (a new pair almost every session), ${int(f.small.decisions)} vs ${int(f.large.decisions)} decisions`,
+    `${int(f.small.peakRssMb)} MB vs ${int(f.large.peakRssMb)} MB`,
+    `<= ${TARGETS.rssGrowth}x`,
+    `${fixed(growth, 2)}x ${mark(growth <= TARGETS.rssGrowth)}`,
+  ];
+}
+
 function viewRow(v: ViewBenchResult): string[] {
   const worst = v.pages.reduce((a, b) => (b.ms > a.ms ? b : a));
   const ok = worst.ms < TARGETS.viewPageMs && v.pages.every((p) => p.status === 200);
@@ -217,13 +251,17 @@ export async function runBench(quick: boolean, log: (line: string) => void = () 
   const llm = await benchLlm(sizes.llm);
   log(`(c) engine: ${sizes.engineDecisions} decisions in a child process…`);
   const engine = await benchEngineInChild(sizes.engineDecisions);
+  log(`(c) engine, public goods in groups of 8: ${sizes.engineDecisions} decisions in a child process…`);
+  const publicGoods = await benchEngineInChild(sizes.engineDecisions, "random", "public-goods");
+  log(`(c) engine memory, 1,000 agents: ${sizes.engineDecisions / 5} and ${sizes.engineDecisions} decisions in child processes…`);
+  const flat = { small: await benchEngineInChild(sizes.engineDecisions / 5, "random", "slider", 1000), large: await benchEngineInChild(sizes.engineDecisions, "random", "slider", 1000) };
   log(`(d) analysis: ${sizes.analysisDecisions} decisions (writing the log, then analysing it in a child process)…`);
   const analysis = await benchAnalysis(sizes.analysisDecisions);
   log(`(f) viewer: ${sizes.viewDecisions} decisions (writing the log, starting hvae view, each page once)…`);
   const view = await benchView(sizes.viewDecisions);
   log(`(g) client cost: C=128 L=20 ms and C=16 L=200 ms, ${sizes.lean.reps} runs each…`);
   const lean = await benchLean(sizes.lean);
-  return { quick, machine, loadAtEnd: machineInfo().load, seconds: (performance.now() - t0) / 1000, llm, engine, analysis, view, lean };
+  return { quick, machine, loadAtEnd: machineInfo().load, seconds: (performance.now() - t0) / 1000, llm, engine, publicGoods, flat, analysis, view, lean };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

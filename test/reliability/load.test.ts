@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { EventOf } from "../../src/core/events.ts";
 import { BIN, ROOT } from "../support/hvae-process.ts";
+import { benchEngineInChild } from "../../bench/engine.ts";
 
 const RSS_BOUND_MB = 400;
 const dir = mkdtempSync(join(tmpdir(), "hvae-load-"));
@@ -105,4 +106,17 @@ describe("load", () => {
     // ring per group, at most MAX_GROUPS_IN_MEMORY of them in RAM; the schedule is streamed).
     expect(longer.peakMb).toBeLessThan(1.25 * small.peakMb);
   }, 170_000);
+
+  it("the engine's peak memory is flat in decisions when every session meets a new pair", async () => {
+    // 1,000 agents, random pairing with feedback: almost every session is a pair that has not met,
+    // so group memory would grow with the decisions, and so would a schedule held whole. The RAM
+    // budget is scaled down with the run (1,024 groups instead of 16,384) so both sizes are past
+    // it: the smaller meets ~5,000 pairs, the larger ~25,000, the rest in the scratch file.
+    // Each size in its own process: peak RSS is per process.
+    const small = await benchEngineInChild(60_000, "random", "slider", 1000, 1024);
+    const large = await benchEngineInChild(300_000, "random", "slider", 1000, 1024);
+    console.log(`load: engine peak RSS, 1,000 agents: ${small.decisions} decisions ${small.peakRssMb.toFixed(0)} MB, ${large.decisions} decisions ${large.peakRssMb.toFixed(0)} MB`);
+    expect(large.decisions).toBeGreaterThanOrEqual(300_000);
+    expect(large.peakRssMb).toBeLessThan(1.25 * small.peakRssMb);
+  }, 400_000);
 });
