@@ -575,21 +575,36 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
   const interactions: InteractionCell[] = [];
   const agentInteractions: AgentInteractionCell[] = [];
   const groupCells = new Map<string, { members: Set<AgentTally>; ts: TrajectoryRecord[] }>();
+  const cellGroupKey = new Map<string, string>();
   for (const [key, ts] of byAgentPartner) {
     const [agentId, partnerValue] = JSON.parse(key) as [string, string];
     const tally = acc.agents.get(agentId)!;
     const info = tally.info;
-    const [model, value, condition] = [info.model ?? info.type, targetLabel(info.value), info.condition];
-    agentInteractions.push({ agentId, model, condition, value, partnerValue, ...cellOf(`acell:${key}`, ts, [tally], partnerValue, agentKeyOf) });
-    const gkey = JSON.stringify([model, value, condition, partnerValue]);
+    const gkey = JSON.stringify([info.model ?? info.type, targetLabel(info.value), info.condition, partnerValue]);
+    cellGroupKey.set(key, gkey);
     let g = groupCells.get(gkey);
     if (!g) groupCells.set(gkey, (g = { members: new Set(), ts: [] }));
     g.members.add(tally);
     for (const t of ts) g.ts.push(t);
   }
+  const groupCellOut = new Map<string, InteractionCell>();
   for (const [key, g] of groupCells) {
     const [model, value, condition, partnerValue] = JSON.parse(key) as [string, string, string | null, string];
-    interactions.push({ model, condition, value, partnerValue, ...cellOf(`cell:${key}`, g.ts, [...g.members], partnerValue, groupKeyOf) });
+    const cell = { model, condition, value, partnerValue, ...cellOf(`cell:${key}`, g.ts, [...g.members], partnerValue, groupKeyOf) };
+    groupCellOut.set(key, cell);
+    interactions.push(cell);
+  }
+  for (const [key, ts] of byAgentPartner) {
+    const [agentId] = JSON.parse(key) as [string, string];
+    const gkey = cellGroupKey.get(key)!;
+    const g = groupCells.get(gkey)!;
+    // An agent alone in its group cell, resampled by the same unit, has the group's cell: computed once.
+    const same = g.members.size === 1 && agentCluster === cluster;
+    const cell = same ? groupCellOut.get(gkey)! : (() => {
+      const c = groupCellOut.get(gkey)!;
+      return { model: c.model, condition: c.condition, value: c.value, partnerValue: c.partnerValue, ...cellOf(`acell:${key}`, ts, [acc.agents.get(agentId)!], c.partnerValue, agentKeyOf) };
+    })();
+    agentInteractions.push({ agentId, ...cell });
   }
   const cellOrder = (x: InteractionCell, y: InteractionCell) =>
     x.model.localeCompare(y.model) ||

@@ -90,6 +90,36 @@ describe("interactions per group and per agent", () => {
   });
 });
 
+describe("--cluster in report and compare", () => {
+  it("takes the same option and default as analyze and writes the unit under tables, in CSVs and JSON", async () => {
+    const unitsOf = (dir: string, f: string) => {
+      const [h, ...rows] = parseCsv(readFileSync(join(dir, f), "utf8"));
+      return new Set(rows.map((r) => r[h.indexOf("ciUnit")]));
+    };
+    expect(unitsOf(reportDir, "groups.csv")).toEqual(new Set(["partner"]));
+    expect(readFileSync(join(reportDir, "summary.md"), "utf8")).toMatch(/95% CIs over partners/);
+    const out = join(tmp, "report-agent");
+    const r = await hvae(["report", runDir, "--out", out, "--cluster", "agent"], { cwd: tmp, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(unitsOf(out, "groups.csv")).toEqual(new Set(["agent"]));
+    // Agent rows cannot resample agents: partners within the agent.
+    expect(unitsOf(out, "agents.csv")).toEqual(new Set(["partner"]));
+    const md = readFileSync(join(out, "summary.md"), "utf8");
+    expect(md.match(/95% CIs over agents \(agent rows: partners within the agent\)/g)!.length).toBeGreaterThanOrEqual(4);
+    expect(readFileSync(join(out, "report.html"), "utf8")).toMatch(/95% CIs over agents/);
+
+    const def = await hvae(["compare", runDir, "--json"], { cwd: tmp, timeoutMs: 60_000 });
+    expect(def.code, def.stderr).toBe(0);
+    expect(JSON.parse(def.stdout).clusters).toEqual([{ cell: runDir, unit: "partner" }]);
+    const pair = await hvae(["compare", runDir, "--json", "--cluster", "pair"], { cwd: tmp, timeoutMs: 60_000 });
+    expect(JSON.parse(pair.stdout).clusters[0].unit).toBe("pair");
+    expect(JSON.parse(pair.stdout).unit).toMatch(/pairs/);
+    const bad = await hvae(["report", runDir, "--cluster", "team"], { cwd: tmp, timeoutMs: 30_000 });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--cluster: expected none\|agent\|partner\|pair, got 'team'/);
+  }, 120_000);
+});
+
 describe("tidy exports", () => {
   const read = (f: string) => parseCsv(readFileSync(join(reportDir, f), "utf8"));
 
