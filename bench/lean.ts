@@ -4,7 +4,8 @@
  * measured against a bare `openai` loop replaying hvae's own request bodies (target ≥ 0.85 of its
  * calls/s); at C = 16, L = 200 ms the server is, so hvae is measured against C/L (target ≥ 0.95).
  * hvae through LangChain's invoke stack (`client: "langchain"`, the path before the lean one) is
- * measured beside them at C = 128. Each configuration runs `reps` times, alternating; every run is
+ * measured beside them at C = 128, and the bare loop at C = 16 too (how near C/L this machine lets
+ * any client get). Each configuration runs `reps` times, alternating; every run is
  * kept, and CPU ms per call (process.cpuUsage of this process) is reported: it is less sensitive
  * than calls/s to other load on a shared machine.
  *
@@ -32,8 +33,8 @@ export interface LeanBenchResult {
   options: LeanBenchOptions;
   /** Per repetition at C = 128, L = 20 ms: hvae (lean), the bare loop on its bodies, hvae through LangChain. */
   fast: { hvae: HvaeRun; bare: LoopRun; langchain: HvaeRun }[];
-  /** Per repetition at C = 16, L = 200 ms. */
-  slow: HvaeRun[];
+  /** Per repetition at C = 16, L = 200 ms: hvae, and the bare loop on its bodies (what the machine allows). */
+  slow: { hvae: HvaeRun; bare: LoopRun }[];
   /** C / L of each configuration, calls/s. */
   fastLimit: number;
   slowLimit: number;
@@ -54,7 +55,7 @@ export async function benchLean(opts: LeanBenchOptions): Promise<LeanBenchResult
     await runBareLoop(server.baseURL, await server.bodies((await server.count()) - warm.calls * 2, warm.calls), FAST.concurrency);
 
     const fast: LeanBenchResult["fast"] = [];
-    const slow: HvaeRun[] = [];
+    const slow: LeanBenchResult["slow"] = [];
     for (let rep = 0; rep < opts.reps; rep++) {
       await server.configure(FAST.delayMs);
       const scenario = llmScenario(server.baseURL, FAST.concurrency, opts.fastDecisions, 1 + rep);
@@ -65,7 +66,9 @@ export async function benchLean(opts: LeanBenchOptions): Promise<LeanBenchResult
       const langchain = await runHvae(server, scenario, null, true, "langchain");
       fast.push({ hvae, bare, langchain });
       await server.configure(SLOW.delayMs);
-      slow.push(await runHvae(server, llmScenario(server.baseURL, SLOW.concurrency, opts.slowDecisions, 1 + rep), null));
+      const slowFrom = await server.count();
+      const slowHvae = await runHvae(server, llmScenario(server.baseURL, SLOW.concurrency, opts.slowDecisions, 1 + rep), null);
+      slow.push({ hvae: slowHvae, bare: await runBareLoop(server.baseURL, await server.bodies(slowFrom, slowHvae.calls), SLOW.concurrency) });
     }
     return {
       options: opts,
@@ -88,5 +91,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       `C=128 L=20 #${i + 1}: hvae ${f(x.hvae.callsPerSecond)} calls/s (${f(x.hvae.cpuMsPerCall, 2)} ms CPU/call), bare ${f(x.bare.callsPerSecond)} (${f(x.bare.cpuMsPerCall, 2)} ms), ` +
         `hvae/bare ${f(x.hvae.callsPerSecond / x.bare.callsPerSecond, 3)}; via LangChain ${f(x.langchain.callsPerSecond)} calls/s (${f(x.langchain.cpuMsPerCall, 2)} ms), ${f(x.langchain.callsPerSecond / x.bare.callsPerSecond, 3)} of bare`,
     );
-  for (const [i, s] of r.slow.entries()) console.log(`C=16 L=200 #${i + 1}: hvae ${f(s.callsPerSecond)} calls/s = ${f(s.callsPerSecond / r.slowLimit, 3)} of C/L (${f(s.cpuMsPerCall, 2)} ms CPU/call)`);
+  for (const [i, { hvae: s, bare: b }] of r.slow.entries())
+    console.log(`C=16 L=200 #${i + 1}: hvae ${f(s.callsPerSecond)} calls/s = ${f(s.callsPerSecond / r.slowLimit, 3)} of C/L (${f(s.cpuMsPerCall, 2)} ms CPU/call); bare ${f(b.callsPerSecond / r.slowLimit, 3)} of C/L`);
 }
