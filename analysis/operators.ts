@@ -14,6 +14,7 @@ import type { AgentInfo, EventOf, HvaeEvent } from "../src/core/events.ts";
 import { addCost } from "../src/core/money.ts";
 import type { Fact, Game, Move } from "../src/games/contract.ts";
 import { valueAngle } from "../src/core/values.ts";
+import { expectedSliderAngle, expectedSliderVR as expectedVrOf, normalised, type ItemDistribution } from "./expected.ts";
 import { gameOfRun } from "./game-of-run.ts";
 import { choiceVR, moveScore, type MoveScore } from "./choice-vr.ts";
 import type { Metric } from "./metrics/metric.ts";
@@ -54,6 +55,12 @@ export interface TrajectoryRecord {
    */
   readonly vrInvalidChance: number;
   readonly vrInvalidZero: number;
+  /**
+   * From the model's option probabilities (analysis/expected.ts, METHOD §13), when every scored
+   * decision of the trajectory carried them; else null. The angle on the slider only.
+   */
+  readonly expectedAngle: number | null;
+  readonly expectedVr: number | null;
 }
 
 /** Per-agent running tallies. */
@@ -70,6 +77,8 @@ export interface AgentTally {
   unpricedCalls: number;
   /** Choices games only: choice counts per partner-value key → move index → option counts. */
   readonly choiceCounts: Map<string, Map<number, Float64Array>>;
+  /** Per item id: the sum of the recorded (normalised) option probabilities and their count. */
+  readonly probabilitySums: Map<string, { sum: Float64Array; n: number }>;
 }
 
 interface OpenTrajectory {
@@ -94,6 +103,11 @@ interface OpenTrajectory {
   /** Choices games: Σ chance distance and Σ d_max of the invalid decisions' moves (the sensitivity VRs). */
   invalidChanceDistance: number;
   invalidDMax: number;
+  /** Slider: the primary items answered with probabilities; choices: Σ p·distance and Σ d_max over such decisions, and their count. */
+  readonly probItems: ItemDistribution[];
+  probChoices: number;
+  probDistance: number;
+  probDMax: number;
 }
 
 export interface RunInfo {
@@ -235,6 +249,7 @@ function startRun(acc: RunAccumulator, ev: EventOf<"run.started">): void {
         pricedCostUsd: 0,
         unpricedCalls: 0,
         choiceCounts: new Map(),
+        probabilitySums: new Map(),
       });
     }
   }
@@ -304,6 +319,10 @@ function openTrajectory(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
       chanceDistance: 0,
       invalidChanceDistance: 0,
       invalidDMax: 0,
+      probItems: [],
+      probChoices: 0,
+      probDistance: 0,
+      probDMax: 0,
     };
     acc.open.set(key, t);
   }
@@ -346,7 +365,18 @@ function recordDecision(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
     }
     return;
   }
+  const optionCount = item ? item.options.length : acc.moveList[moveIndex].options.length;
+  const p = normalised(ev.probabilities, optionCount);
+  if (p) {
+    let ps = agent.probabilitySums.get(ev.itemId);
+    if (!ps) agent.probabilitySums.set(ev.itemId, (ps = { sum: new Float64Array(optionCount), n: 0 }));
+    if (ps.sum.length === optionCount) {
+      for (let k = 0; k < optionCount; k++) ps.sum[k] += p[k];
+      ps.n++;
+    }
+  }
   if (item) {
+    if (item.primary && p) t.probItems.push({ options: item.options, p });
     if (item.primary) {
       t.primaryValid++;
       t.primaryMask |= 1 << item.primaryIndex;
@@ -363,6 +393,11 @@ function recordDecision(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
   t.distance += score.distance[option];
   t.dMax += score.dMax;
   t.chanceDistance += score.chanceDistance;
+  if (p) {
+    t.probChoices++;
+    for (let k = 0; k < p.length; k++) t.probDistance += p[k] * score.distance[k];
+    t.probDMax += score.dMax;
+  }
   const pkey = partnerValueKey(acc, ev.partnerId);
   let byMove = agent.choiceCounts.get(pkey);
   if (!byMove) agent.choiceCounts.set(pkey, (byMove = new Map()));
@@ -469,6 +504,17 @@ function closeTrajectory(acc: RunAccumulator, t: OpenTrajectory): TrajectoryReco
     vrInvalidChance = dMax === 0 ? 1 : 1 - (t.distance + t.invalidChanceDistance) / dMax;
     vrInvalidZero = dMax === 0 ? 1 : 1 - (t.distance + t.invalidDMax) / dMax;
   }
+  // Expectations from the option probabilities: only when every scored decision carried them.
+  let expectedAngle: number | null = null;
+  let expectedVr: number | null = null;
+  if (acc.run!.method === "slider") {
+    if (!invalid && t.probItems.length === acc.primaryCount && acc.primaryCount > 0) {
+      expectedAngle = expectedSliderAngle(t.probItems);
+      expectedVr = expectedVrOf(t.probItems, target);
+    }
+  } else if (!invalid && t.probChoices === t.choices) {
+    expectedVr = t.probDMax === 0 ? 1 : 1 - t.probDistance / t.probDMax;
+  }
   const record: TrajectoryRecord = {
     sessionId: t.sessionId,
     agentId: t.agentId,
@@ -484,6 +530,8 @@ function closeTrajectory(acc: RunAccumulator, t: OpenTrajectory): TrajectoryReco
     inCategory: angle === null ? null : inTargetCategory(angle, target),
     vrInvalidChance,
     vrInvalidZero,
+    expectedAngle,
+    expectedVr,
   };
   if (record.vr !== null) {
     const label = targetLabel(target);

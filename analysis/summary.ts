@@ -14,6 +14,7 @@ import { clusterBootstrapCI } from "./bootstrap.ts";
 import { InputError } from "../src/core/errors.ts";
 import { identify, type Identification } from "./identification.ts";
 import { partnerValueKey, pooledCounts, type AgentTally, type AngleMethod, type RunAccumulator, type TrajectoryRecord } from "./operators.ts";
+import { probabilitySummary, type ProbabilitySummary } from "./probability-summary.ts";
 import { clusteredWilson } from "./proportion.ts";
 import { circularMean, DEFAULT_BOOTSTRAP, loadStats, resamplesFor, type BootstrapSettings, type Described } from "./stats.ts";
 import { CATEGORIES, categorize, type Category } from "./svo.ts";
@@ -258,6 +259,8 @@ export interface Summary {
   agentInteractions: AgentInteractionCell[];
   /** The game measures that apply to the run's game ([] on the slider). */
   measures: MeasureSummary[];
+  /** From the models' option probabilities (METHOD §13); null when no decision carried them. */
+  probabilities: ProbabilitySummary | null;
 }
 
 export interface AgentTrialPoint extends TrialPoint {
@@ -694,6 +697,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
     interactions,
     agentInteractions,
     measures,
+    probabilities: probabilitySummary(acc),
   };
   return { summary, trajectories: acc.trajectories, agentTrials };
 }

@@ -107,5 +107,19 @@ export function summaryMarkdown(s: Summary): string {
       unitNote(s),
     );
   }
+  if (s.probabilities) {
+    const pr = s.probabilities;
+    parts.push(
+      "",
+      "## From the option probabilities",
+      "",
+      `The models' probabilities of each option (decision.made \`probabilities\`) give expectations without sampling noise over ${pr.trajectories.length} trajectories: E angle is the angle of the expected payoff means, E VR the exact expected VR of a trajectory (METHOD §13). Per-item choice distributions are in \`hvae analyze --json\` (\`probabilities.groups[].items\`).`,
+      "",
+      mdTable(
+        ["model", "condition", "value", "n", "E angle (°)", "E VR"],
+        pr.groups.map((g) => [g.model, g.condition ?? "-", g.value, String(g.n), f(g.expectedAngle, 2), f(g.expectedVr, 3)]),
+      ),
+    );
+  }
   return `${parts.join("\n")}\n`;
 }

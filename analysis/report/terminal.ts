@@ -92,6 +92,16 @@ export function formatSummary(s: Summary): string {
     const t = interactionTable(s);
     out.push(textTable([...t.header], t.rows), unitNote);
   }
+  if (s.probabilities) {
+    const pr = s.probabilities;
+    out.push("", `From the option probabilities (no sampling noise; ${pr.trajectories.length} trajectories; docs/METHOD.md §13):`);
+    out.push(
+      textTable(
+        ["model", "condition", "value", "n", "E angle", "E VR"],
+        pr.groups.map((g) => [g.model, g.condition ?? "-", g.value, String(g.n), fmt(g.expectedAngle, 2), fmt(g.expectedVr, 3)]),
+      ),
+    );
+  }
   return out.join("\n");
 }
 
