@@ -122,7 +122,7 @@ describe("hvae run", () => {
     const lines = r.stderr.split("\n").filter((l) => l.startsWith("metrics: "));
     expect(lines.length).toBeGreaterThanOrEqual(1);
     expect(lines.length).toBeLessThanOrEqual(2 + Math.floor(seconds / 5));
-    for (const l of lines) expect(l).toMatch(/^metrics: \d+ trajectories, \d+ decisions, \d+\.\d% invalid, \$\d+\.\d{4}( \| [^:|]+: VR \d\.\d{3} cc (–|-?\d\.\d{3}) \(n=\d+\))+$/);
+    for (const l of lines) expect(l).toMatch(/^metrics: \d+ trajectories, \d+ decisions, \d+\.\d% invalid, cost [^|]+?( \| [^:|]+: VR \d\.\d{3} cc (–|-?\d\.\d{3}) \(n=\d+\))+$/);
     // The last line is the whole run's.
     expect(lines.at(-1)).toMatch(/^metrics: 3600 trajectories, 21600 decisions/);
   });
