@@ -123,7 +123,8 @@ export async function estimateCell(scenario: Scenario, opts: { dir: string; maxC
   const scale = plan.sessions.length / Math.max(1, simPlan.sessions.length);
   const models: ModelEstimate[] = [...tallies].map(([model, t]) => {
     const { endpoint, model: name } = parseModelRef(model);
-    const price = priceFor(endpoint, name, scenario.prices);
+    const settings = Object.hasOwn(scenario.endpoints, endpoint) ? scenario.endpoints[endpoint] : null;
+    const price = priceFor(endpoint, name, scenario.prices, { baseURL: settings?.baseURL ?? null, free: settings?.free ?? false, provider: settings?.provider });
     const calls = Math.round(t.calls * scale);
     const inputTokens = Math.round(t.inputTokens * scale);
     const outputTokens = Math.round(t.outputTokens * scale);

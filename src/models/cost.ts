@@ -92,12 +92,13 @@ export function priceFor(
   endpointName: string,
   model: string,
   overrides: Readonly<Record<string, PriceEntry>>,
-  endpoint: { baseURL?: string | null; free?: boolean } = {},
+  endpoint: { baseURL?: string | null; free?: boolean; provider?: string } = {},
 ): PriceEntry | null {
   const ref = `${endpointName}:${model}`;
   if (Object.hasOwn(overrides, ref)) return overrides[ref];
   if (Object.hasOwn(overrides, model)) return overrides[model];
-  if (endpoint.free || endpointName === "gguf") return FREE;
+  // A model file run in-process costs nothing, whatever the endpoint entry is called.
+  if (endpoint.free || endpointName === "gguf" || endpoint.provider === "gguf") return FREE;
   const table = tableFor(endpointName, endpoint.baseURL ?? null);
   if (table && Object.hasOwn(table, model)) return table[model];
   return null;

@@ -315,7 +315,7 @@ export function createGateway(opts: GatewayOptions): ModelGateway {
       }
       throw new EndpointUnusableError(failed.get(m.endpointName)!);
     }
-    const price = priceFor(m.endpointName, m.model, opts.prices, { baseURL: m.baseURL, free: m.settings.free });
+    const price = priceFor(m.endpointName, m.model, opts.prices, { baseURL: m.baseURL, free: m.settings.free, provider: m.settings.provider });
     // Unknown is not zero: a model without a price is booked at null, never at $0.
     const cost = price ? costUsd(price, value.inputTokens, value.outputTokens) : null;
     if (value.usageProblem !== null && value.usageProblem !== "missing")

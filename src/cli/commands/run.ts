@@ -653,7 +653,7 @@ async function checkPrices(specs: AgentSpec[], scenario: Scenario, maxCost: numb
     if (typeof spec.model !== "string" || unpriced.has(spec.model)) continue;
     const { endpoint, model } = parseModelRef(spec.model);
     const settings = Object.hasOwn(scenario.endpoints, endpoint) ? scenario.endpoints[endpoint] : null;
-    if (priceFor(endpoint, model, scenario.prices, { baseURL: settings?.baseURL ?? null, free: settings?.free ?? false }) === null)
+    if (priceFor(endpoint, model, scenario.prices, { baseURL: settings?.baseURL ?? null, free: settings?.free ?? false, provider: settings?.provider }) === null)
       unpriced.set(spec.model, priceEntryHint(endpoint, model));
   }
   for (const [ref, hint] of unpriced) {
