@@ -13,13 +13,14 @@ import { defer, filter, last, map, mergeMap, type Observable, type OperatorFunct
 import type { AgentInfo, EventOf, HvaeEvent } from "../src/core/events.ts";
 import { addCost } from "../src/core/money.ts";
 import type { Fact, Game, Move } from "../src/games/contract.ts";
+import type { OptionOrder } from "../src/games/presentation.ts";
 import { valueAngle } from "../src/core/values.ts";
 import { expectedSliderAngle, expectedSliderVR as expectedVrOf, normalised, type ItemDistribution } from "./expected.ts";
 import { gameOfRun } from "./game-of-run.ts";
 import { choiceVR, moveScore, type MoveScore } from "./choice-vr.ts";
 import type { Metric } from "./metrics/metric.ts";
 import { metricsFor } from "./metrics/registry.ts";
-import { angleFromMeans, categorize, type Category } from "./svo.ts";
+import { angleFromMeans, categorize, scoreResponse, type Category } from "./svo.ts";
 import { chanceBaseline, chanceCorrected, inTargetCategory, valueRationality } from "./value-rationality.ts";
 import { targetKey, targetLabel, type ValueTarget } from "./value-target.ts";
 
@@ -61,6 +62,20 @@ export interface TrajectoryRecord {
    */
   readonly expectedAngle: number | null;
   readonly expectedVr: number | null;
+  /** `game.counterbalance`: the option order this trajectory was shown ("printed" or "reversed"); null otherwise. */
+  readonly order: OptionOrder | null;
+  /** Valid decisions whose presented position is known (from the label), and those on the first position shown. */
+  readonly positioned: number;
+  readonly firstChoices: number;
+  /** Σ 1/k over the positioned decisions (k options): the first-position count a uniform chooser expects. */
+  readonly firstChance: number;
+  /** Slider: the primary answers' transitivity (METHOD §3), null unless all six are valid. */
+  readonly transitive: boolean | null;
+  /** Slider with all 15 items answered: true, and the inequality-aversion index (null where it does not apply). */
+  readonly allItems: boolean;
+  readonly iaIndex: number | null;
+  /** Position in the accumulator's `trajectories`; its item answers are `picksOf(acc, index)`. */
+  readonly index: number;
 }
 
 /** Per-agent running tallies. */
@@ -79,6 +94,8 @@ export interface AgentTally {
   readonly choiceCounts: Map<string, Map<number, Float64Array>>;
   /** Per item id: the sum of the recorded (normalised) option probabilities and their count. */
   readonly probabilitySums: Map<string, { sum: Float64Array; n: number }>;
+  /** Every game: item (move) id → canonical option counts (index option − 1) and invalid answers. */
+  readonly itemCounts: Map<string, { counts: number[]; invalid: number }>;
 }
 
 interface OpenTrajectory {
@@ -108,6 +125,11 @@ interface OpenTrajectory {
   probChoices: number;
   probDistance: number;
   probDMax: number;
+  readonly order: OptionOrder | null;
+  positioned: number;
+  firstChoices: number;
+  firstChance: number;
+  readonly picks: Uint16Array | null;
 }
 
 export interface RunInfo {
@@ -166,6 +188,18 @@ export interface RunAccumulator {
   unknown: number;
   /** Trajectories closed by the last folded event (live consumers read and emit them). */
   lastClosed: TrajectoryRecord[];
+  /** Counterbalanced runs: each open session's members and their option orders (trial.started), until it completes. */
+  readonly orders: Map<string, { readonly agentIds: readonly string[]; readonly orders: readonly OptionOrder[] }>;
+  /** True once a trial.started carried orders: the run counterbalances option order. */
+  counterbalanced: boolean;
+  /** Slider: Version A item 1–15 → index in run.started items (-1 when not played); built on first use. */
+  sliderIndex: Int32Array | null;
+  /**
+   * Two-person item games: per closed trajectory (by index), the canonical 1-based option chosen on
+   * each of the run's items (stride = items), 0 where not validly answered. One flat array, not an
+   * array per trajectory: a million-decision log closes ~170k trajectories.
+   */
+  picks: Uint16Array;
 }
 
 /**
@@ -208,6 +242,10 @@ export function createAccumulator(opts: AnalysisOptions = {}): RunAccumulator {
     unpricedCalls: 0,
     unknown: 0,
     lastClosed: [],
+    orders: new Map(),
+    counterbalanced: false,
+    sliderIndex: null,
+    picks: new Uint16Array(0),
   };
 }
 
@@ -250,6 +288,7 @@ function startRun(acc: RunAccumulator, ev: EventOf<"run.started">): void {
         unpricedCalls: 0,
         choiceCounts: new Map(),
         probabilitySums: new Map(),
+        itemCounts: new Map(),
       });
     }
   }
@@ -300,6 +339,8 @@ function openTrajectory(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
   const key = `${ev.sessionId}\u0000${ev.agentId}`;
   let t = acc.open.get(key);
   if (!t) {
+    const session = acc.orders.get(ev.sessionId);
+    const member = session ? session.agentIds.indexOf(ev.agentId) : -1;
     t = {
       sessionId: ev.sessionId,
       agentId: ev.agentId,
@@ -323,6 +364,11 @@ function openTrajectory(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
       probChoices: 0,
       probDistance: 0,
       probDMax: 0,
+      order: member >= 0 ? (session!.orders[member] ?? null) : null,
+      positioned: 0,
+      firstChoices: 0,
+      firstChance: 0,
+      picks: acc.items.size > 0 ? new Uint16Array(acc.items.size) : null,
     };
     acc.open.set(key, t);
   }
@@ -348,10 +394,13 @@ function recordDecision(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
   t.decisions++;
   agent.decisions++;
   acc.decisions++;
+  let tally = agent.itemCounts.get(ev.itemId);
+  if (!tally) agent.itemCounts.set(ev.itemId, (tally = { counts: [], invalid: 0 }));
   if (ev.type === "decision.invalid") {
     t.invalidDecisions++;
     agent.invalidDecisions++;
     acc.invalidDecisions++;
+    tally.invalid++;
     if (item?.primary) t.primaryInvalid++;
     if (!slider) {
       // The move an invalid answer was asked on (the event carries its key): its chance distance
@@ -375,6 +424,19 @@ function recordDecision(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
       ps.n++;
     }
   }
+  const counts = tally.counts;
+  for (let k = counts.length; k < ev.option; k++) counts.push(0);
+  counts[ev.option - 1]++;
+  // The presented position: labels are A, B, … in the order shown (src/games/game.ts optionLabels).
+  const position = ev.label === null ? -1 : labelPosition(ev.label);
+  const options = item ? item.options.length : (acc.moveList[moveIndex]?.options.length ?? 0);
+  if (position >= 0 && options > 0) {
+    t.positioned++;
+    t.firstChance += 1 / options;
+    if (position === 0) t.firstChoices++;
+  }
+  const itemIndex = t.picks ? acc.items.get(ev.itemId)?.index : undefined;
+  if (itemIndex !== undefined) t.picks![itemIndex] = ev.option;
   if (item) {
     if (item.primary && p) t.probItems.push({ options: item.options, p });
     if (item.primary) {
@@ -401,9 +463,9 @@ function recordDecision(acc: RunAccumulator, ev: EventOf<"decision.made" | "deci
   const pkey = partnerValueKey(acc, ev.partnerId);
   let byMove = agent.choiceCounts.get(pkey);
   if (!byMove) agent.choiceCounts.set(pkey, (byMove = new Map()));
-  let counts = byMove.get(moveIndex);
-  if (!counts) byMove.set(moveIndex, (counts = new Float64Array(move.options.length)));
-  counts[option]++;
+  let moveCounts = byMove.get(moveIndex);
+  if (!moveCounts) byMove.set(moveIndex, (moveCounts = new Float64Array(move.options.length)));
+  moveCounts[option]++;
   for (const m of acc.metrics) m.metric.onDecision?.(m.state, { agentId: ev.agentId, sessionId: ev.sessionId, move, option });
 }
 
@@ -412,6 +474,48 @@ function recordSettled(acc: RunAccumulator, ev: EventOf<"round.settled">): void 
   const facts = (ev as unknown as { facts?: Readonly<Record<string, Fact>> | null }).facts ?? null;
   const record = { sessionId: ev.sessionId, agentIds: ev.outcomes.map((o) => o.agentId), round: ev.round, facts };
   for (const m of acc.metrics) m.metric.onSettled?.(m.state, record);
+}
+
+/**
+ * A closed trajectory's answers on the run's items (canonical 1-based options, 0 = none), a view
+ * into the accumulator's flat array; empty in games without two-person items.
+ *
+ * @example
+ * picksOf(acc, t.index)[0]; // the option chosen on the first item of run.started
+ */
+export function picksOf(acc: RunAccumulator, index: number): Uint16Array {
+  const stride = acc.items.size;
+  return acc.picks.subarray(index * stride, (index + 1) * stride);
+}
+
+/**
+ * A slider trajectory's answers scored as `hvae score` scores a respondent (analysis/svo.ts
+ * scoreResponse, Version A order): transitivity when the six primary answers are valid, and the
+ * inequality-aversion index when all 15 are. Null on other games or with a primary answer missing.
+ */
+function sliderAnswers(acc: RunAccumulator, picks: Uint16Array | null): { transitive: boolean; allItems: boolean; iaIndex: number | null } | null {
+  if (!picks || acc.run?.method !== "slider") return null;
+  const at = (acc.sliderIndex ??= Int32Array.from({ length: 15 }, (_, i) => acc.items.get(`svo-${i + 1}`)?.index ?? -1));
+  for (let i = 0; i < 6; i++) if (at[i] < 0 || picks[at[i]] === 0) return null;
+  let all = true;
+  for (let i = 6; i < 15; i++) if (at[i] < 0 || picks[at[i]] === 0) all = false;
+  const answers = Array.from({ length: all ? 15 : 6 }, (_, i) => picks[at[i]]);
+  const s = scoreResponse(answers, "A");
+  return { transitive: s.transitive, allItems: all, iaIndex: all ? s.iaIndex : null };
+}
+
+/**
+ * The 0-based presented position of an option label (A = 0, …, Z = 25, AA = 26, …, as
+ * optionLabels assigns them); -1 for a label it never assigns.
+ *
+ * @example
+ * labelPosition("C"); // 2
+ */
+export function labelPosition(label: string): number {
+  const a = label.charCodeAt(0) - 65;
+  if (label.length === 1) return a >= 0 && a < 26 ? a : -1;
+  const b = label.charCodeAt(1) - 65;
+  return label.length === 2 && a >= 0 && a < 26 && b >= 0 && b < 26 ? (a + 1) * 26 + b : -1;
 }
 
 /**
@@ -515,6 +619,16 @@ function closeTrajectory(acc: RunAccumulator, t: OpenTrajectory): TrajectoryReco
   } else if (!invalid && t.probChoices === t.choices) {
     expectedVr = t.probDMax === 0 ? 1 : 1 - t.probDistance / t.probDMax;
   }
+  const slider = sliderAnswers(acc, t.picks);
+  if (t.picks) {
+    const at = acc.trajectories.length * t.picks.length;
+    if (at + t.picks.length > acc.picks.length) {
+      const grown = new Uint16Array(Math.max(1024 * t.picks.length, 2 * acc.picks.length));
+      grown.set(acc.picks);
+      acc.picks = grown;
+    }
+    acc.picks.set(t.picks, at);
+  }
   const record: TrajectoryRecord = {
     sessionId: t.sessionId,
     agentId: t.agentId,
@@ -532,6 +646,14 @@ function closeTrajectory(acc: RunAccumulator, t: OpenTrajectory): TrajectoryReco
     vrInvalidZero,
     expectedAngle,
     expectedVr,
+    order: t.order,
+    positioned: t.positioned,
+    firstChoices: t.firstChoices,
+    firstChance: t.firstChance,
+    transitive: slider?.transitive ?? null,
+    allItems: slider?.allItems ?? false,
+    iaIndex: slider?.iaIndex ?? null,
+    index: acc.trajectories.length,
   };
   if (record.vr !== null) {
     const label = targetLabel(target);
@@ -558,6 +680,12 @@ export function foldEvent(acc: RunAccumulator, ev: HvaeEvent): RunAccumulator {
   switch (ev.type) {
     case "run.started":
       startRun(acc, ev);
+      break;
+    case "trial.started":
+      if (ev.orders) {
+        acc.counterbalanced = true;
+        acc.orders.set(ev.sessionId, { agentIds: ev.agentIds, orders: ev.orders });
+      }
       break;
     case "decision.made":
     case "decision.invalid":
@@ -595,6 +723,7 @@ export function foldEvent(acc: RunAccumulator, ev: HvaeEvent): RunAccumulator {
         closed.push(record);
       }
       acc.lastClosed = closed;
+      acc.orders.delete(ev.sessionId);
       break;
     }
     case "run.completed":

@@ -12,7 +12,9 @@ import type { ValueSpec } from "../src/core/events.ts";
 import { hashSeed } from "../src/core/random.ts";
 import { clusterBootstrapCI } from "./bootstrap.ts";
 import { InputError } from "../src/core/errors.ts";
+import { createConsistency, itemDistributions, type Consistency, type ItemDistribution } from "./consistency.ts";
 import { identify, type Identification } from "./identification.ts";
+import { firstOption, orderEffect, type OrderEffect } from "./position-bias.ts";
 import { partnerValueKey, pooledCounts, type AgentTally, type AngleMethod, type RunAccumulator, type TrajectoryRecord } from "./operators.ts";
 import { probabilitySummary, type ProbabilitySummary } from "./probability-summary.ts";
 import { clusteredWilson } from "./proportion.ts";
@@ -153,6 +155,13 @@ export interface AgentSummary extends AngleIdentification {
   /** Invalid decisions / decisions, with a design-effect Wilson interval (METHOD §12). */
   invalidRate: number | null;
   invalidRateCI: Interval | null;
+  /** Position bias (METHOD §13): share of valid decisions on the first option shown, and its chance 1/k. */
+  firstOptionShare: number | null;
+  firstOptionChance: number | null;
+  /** Counterbalanced runs: angle and VR in reversed minus printed option order; null otherwise. */
+  orderEffect: OrderEffect | null;
+  /** Transitivity, inequality aversion, test–retest agreement and drift over trials (METHOD §14). */
+  consistency: Consistency;
 }
 
 export interface TrialPoint {
@@ -202,6 +211,10 @@ export interface GroupSummary extends AngleIdentification {
   pricedCostUsd: number;
   unpricedCalls: number;
   trials: TrialPoint[];
+  firstOptionShare: number | null;
+  firstOptionChance: number | null;
+  orderEffect: OrderEffect | null;
+  consistency: Consistency;
 }
 
 /**
@@ -261,6 +274,8 @@ export interface Summary {
   measures: MeasureSummary[];
   /** From the models' option probabilities (METHOD §13); null when no decision carried them. */
   probabilities: ProbabilitySummary | null;
+  /** Per group and item: the choices of each canonical option (METHOD §14). */
+  items: ItemDistribution[];
 }
 
 export interface AgentTrialPoint extends TrialPoint {
@@ -377,6 +392,18 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
   };
   const stats = await loadStats(settings);
+  // Position bias and consistency draw on a budget of their own, so the intervals above keep their resamples.
+  const extra = { seed: settings.seed, level: settings.level, resamples: resamplesFor(8 * units) };
+  const consistency = createConsistency(acc, extra);
+  const biasOf = (ts: readonly TrajectoryRecord[], key: string, unit: ((t: TrajectoryRecord) => string) | undefined) => {
+    const first = firstOption(ts);
+    return {
+      firstOptionShare: first.share,
+      firstOptionChance: first.chance,
+      orderEffect: acc.counterbalanced ? orderEffect(ts, slider, unit, { ...extra, seed: hashSeed(extra.seed, key, "order") }) : null,
+      consistency: consistency.of(ts, key, unit),
+    };
+  };
   const slider = run.method === "slider";
   const game = acc.game!;
   const byAgent = groupBy(acc.trajectories, (t) => t.agentId);
@@ -469,6 +496,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
       ...sensitivity(ts, `agent:${info.id}`, agentKeyOf, v),
       invalidRate: tally.decisions ? tally.invalidDecisions / tally.decisions : null,
       invalidRateCI: invalidCI(ts, agentKeyOf, tally.decisions ? tally.invalidDecisions / tally.decisions : null, tally.decisions),
+      ...biasOf(ts, `agent:${info.id}`, agentKeyOf),
     };
   });
 
@@ -532,6 +560,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
       outputTokens: sum((m) => m.outputTokens),
       ...costOf({ pricedCostUsd: sum((m) => m.pricedCostUsd), unpricedCalls: sum((m) => m.unpricedCalls) }),
       trials: trialPoints(ts, circularMean, (xs, trial) => stats.describe(vrOf(xs), `group:${key}:trial:${trial}:vr`, keysOf(xs, "vr", groupKeyOf))),
+      ...biasOf(ts, `group:${key}`, groupKeyOf),
     };
   });
   groups.sort(
@@ -698,6 +727,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
     agentInteractions,
     measures,
     probabilities: probabilitySummary(acc),
+    items: itemDistributions(acc, groups, (g) => (agentGroups.get(JSON.stringify([g.model, g.value, g.condition])) ?? []).map((m) => m.info.id)),
   };
   return { summary, trajectories: acc.trajectories, agentTrials };
 }

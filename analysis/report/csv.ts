@@ -187,6 +187,22 @@ export function groupsCsv(s: Summary): string {
   return out;
 }
 
+export const ITEM_COLUMNS = ["run_id", "model", "condition", "value", "itemId", "option", "count", "share", "n", "invalid"] as const;
+
+/**
+ * items.csv: the per-item choice distributions of `hvae analyze --json` (`items`), long format:
+ * one row per group × item × canonical option, with the group's valid (`n`) and invalid answers on the item.
+ */
+export function itemsCsv(s: Summary): string {
+  let out = csvLine([...ITEM_COLUMNS]);
+  for (const d of s.items) {
+    d.counts.forEach((count, k) => {
+      out += csvLine([s.run.id, d.model, d.condition, csvValue(d.value), d.itemId, k + 1, count, d.shares?.[k], d.n, d.invalid]);
+    });
+  }
+  return out;
+}
+
 export const INTERACTION_COLUMNS = [
   "run_id", "level", "agentId", "model", "condition", "value", "partnerValue", "n", "angle", "angleLow", "angleHigh", "identified",
   "vr", "vrLow", "vrHigh", "vrChance", "vrCC", "vrCCLow", "vrCCHigh", "ciUnit",

@@ -7,6 +7,7 @@
  */
 import { costCell, formatCost } from "../../src/core/money.ts";
 import type { Summary } from "../summary.ts";
+import { consistencyTable } from "./consistency-table.ts";
 import { angleCell, fmt, fmtCI, interactionTable, measureTable, pct, pctCI, unitNote as unitNoteOf } from "./tables.ts";
 
 
@@ -63,6 +64,8 @@ export function formatSummary(s: Summary): string {
   out.push(unitNote);
   const measures = measureTable(s);
   if (measures) out.push("", "Game measures (METHOD §11; means per valid decision or per trial, 95 % intervals resampling agents):", textTable([...measures.header], measures.rows));
+  const consistency = consistencyTable(s);
+  if (consistency) out.push("", "Position bias and consistency (groups):", textTable(consistency.header, consistency.rows), consistency.note);
   out.push("", "Agents:");
   const shown = s.agents.slice(0, MAX_AGENT_ROWS);
   out.push(

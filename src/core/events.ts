@@ -107,6 +107,11 @@ export const TrialStarted = z.object({
   agentIds: z.array(z.string()),
   /** Item ids in the order this trial presents them. */
   items: z.array(z.string()),
+  /**
+   * `game.counterbalance`: each member's option order in this trial ("printed" = canonical,
+   * "reversed"), in the order of agentIds; absent when the game does not counterbalance.
+   */
+  orders: z.array(z.enum(["printed", "reversed"])).optional(),
 });
 
 export const DecisionRequested = z.object({

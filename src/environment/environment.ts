@@ -20,6 +20,7 @@ import { addTotal, costOf, emptyCost } from "../core/money.ts";
 import { createRng } from "../core/random.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { createBreather } from "./breather.ts";
+import { counterbalanced, type CounterbalancedPlan } from "./counterbalance.ts";
 import { createGroupMemory, memoryWindows, type GroupMemory } from "./memory.ts";
 import type { RoundRecord } from "./round-result.ts";
 import { scheduleSessions, type SessionList, type SessionPlan } from "./schedule.ts";
@@ -187,6 +188,7 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
           feedback: scenario.feedback,
           memory: ids.map((id) => windows.get(id)!),
           past: turn ? ids.map((id) => groups!.history(id, ids)) : undefined,
+          orders: (p as Partial<CounterbalancedPlan>).orders,
         });
         // Only a RunStopError aborts a session. A failed endpoint's is left and the others go
         // on; any other reason (budget, or one the gateway does not know) stops the run.
@@ -200,7 +202,9 @@ export function runEnvironment(opts: EnvironmentOptions): Observable<HvaeEvent> 
       }
     };
 
-    const todo = resume ? unfinished(plan.sessions, resume.completedSessions) : plan.sessions;
+    // Orders over the whole schedule, before resume skips finished sessions: a resumed session keeps its order.
+    const ordered = (scenario.game as { counterbalance?: boolean }).counterbalance === true ? counterbalanced(plan.sessions, root) : plan.sessions;
+    const todo = resume ? unfinished(ordered, resume.completedSessions) : ordered;
     // Sessions are pulled from the plan a chunk at a time, the next chunk when this one is done:
     // the schedule is never materialised, and mergeMap (which shift()s its waiting queue, O(n) per
     // session) only ever queues one chunk, at almost no cost in overlap.

@@ -17,6 +17,7 @@ import type { Agent, Decision, MoveView, Observation, PresentedMoveOption, Prese
 import { decisionId, groupId as groupIdOf, type EventBody, type EventOf } from "../core/events.ts";
 import type { Fact, Game, GameState, Move, Played } from "../games/contract.ts";
 import { optionLabels } from "../games/game.ts";
+import { reversedOrder, type OptionOrder } from "../games/presentation.ts";
 import { isRunStop } from "../models/gateway-types.ts";
 import { resultFor, roundRecord, type RoundRecord } from "./round-result.ts";
 import type { SessionPlan } from "./schedule.ts";
@@ -33,6 +34,8 @@ export interface SessionInput {
   readonly memory: readonly number[];
   /** What each agent remembers of this group from earlier sessions, most recent last (feedback on). */
   readonly past?: readonly (readonly RoundResult[])[];
+  /** `game.counterbalance`: each member's option order this trial (member order); absent: the game's own order. */
+  readonly orders?: readonly OptionOrder[];
 }
 
 export interface SessionOutcome {
@@ -88,14 +91,18 @@ export async function playSession(input: SessionInput): Promise<SessionOutcome> 
 
   let state = input.state;
   for (const agent of agents) agent.reset?.("trajectory");
-  events.push({
+  const orders = input.orders;
+  const trialStarted: EventBody<EventOf<"trial.started">> = {
     type: "trial.started",
     sessionId,
     trial,
     agentIds: ids.slice(),
     // Two-person item games know their items up front; other games' moves depend on play.
     items: game.items.length > 0 ? Array.from({ length: rounds }, (_, r) => game.move(state, r, 0, []).itemId) : [],
-  });
+  };
+  // Only counterbalanced runs carry the field, so every other log is byte-for-byte what it was.
+  if (orders) trialStarted.orders = orders.slice();
+  events.push(trialStarted);
 
   const presented = createPresenter();
   for (let round = 0; round < rounds; round++) {
@@ -109,7 +116,8 @@ export async function playSession(input: SessionInput): Promise<SessionOutcome> 
       for (const m of movers) {
         const move = game.move(state, round, m, played);
         roundItem ??= move.itemId;
-        const order = game.presentation(state, round, move);
+        const shown = game.presentation(state, round, move);
+        const order = orders?.[m] === "reversed" ? reversedOrder(shown) : shown;
         const options = presented(move, order);
         const agentId = ids[m];
         const key: DecisionKey = {

@@ -32,7 +32,7 @@ import { z } from "zod";
 import type { Fact, Game, GameModule, GameState, Move, MoveOption, Played } from "./contract.ts";
 import { EXACT_TIES, MAX_SUPPORT, previousFact, readNumber, readPrevious, uniformSums } from "./belief.ts";
 import { Amount, GroupSize, MAX_OPTIONS, Rounds, clean, divides, num, spaced } from "./grid.ts";
-import { optionVars, presentationOrder, shuffleSeed } from "./presentation.ts";
+import { optionVars, presentationOrder, shuffleSeed, checkCounterbalance, COUNTERBALANCE } from "./presentation.ts";
 import { allAtOnce, checkRestorable, jointChoices, lastRound, memoised } from "./simultaneous.ts";
 
 /** Members a commons group may have. */
@@ -69,8 +69,10 @@ export const CommonsSpec = z
       .default({ from: 0, to: 20, step: 2 }),
     rounds: Rounds(12),
     shuffleOptions: z.boolean().default(false),
+    counterbalance: COUNTERBALANCE,
   })
   .strict()
+  .superRefine(checkCounterbalance)
   .superRefine((spec, ctx) => {
     // Fields with their own problems are reported by them; the checks below need sound values.
     if (!(Number.isInteger(spec.groupSize) && spec.groupSize >= 2 && spec.groupSize <= COMMONS_MAX_GROUP)) return;

@@ -10,6 +10,7 @@ import { Id } from "../core/fields.ts";
 import type { GameModule } from "./contract.ts";
 import type { AllocationItem } from "./game.ts";
 import { itemsGame } from "./items.ts";
+import { checkCounterbalance, COUNTERBALANCE } from "./presentation.ts";
 
 const Option = z.object({ self: z.number(), other: z.number() }).strict();
 
@@ -19,8 +20,10 @@ export const CustomSpec = z
     items: z.array(z.object({ id: Id, options: z.array(Option).min(2) }).strict()).min(1),
     shuffleItems: z.boolean().default(false),
     shuffleOptions: z.boolean().default(false),
+    counterbalance: COUNTERBALANCE,
   })
-  .strict();
+  .strict()
+  .superRefine(checkCounterbalance);
 export type CustomSpec = z.infer<typeof CustomSpec>;
 
 export function customItems(game: Pick<CustomSpec, "items">): AllocationItem[] {

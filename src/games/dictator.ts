@@ -11,6 +11,7 @@ import type { Payoff } from "../core/instrument.ts";
 import type { GameModule } from "./contract.ts";
 import type { AllocationItem } from "./game.ts";
 import { itemsGame } from "./items.ts";
+import { checkCounterbalance, COUNTERBALANCE } from "./presentation.ts";
 
 export const DictatorSpec = z
   .object({
@@ -20,8 +21,10 @@ export const DictatorSpec = z
     /** How many dictator rounds make one trial. */
     rounds: z.number().int().positive().default(1),
     shuffleOptions: z.boolean().default(false),
+    counterbalance: COUNTERBALANCE,
   })
-  .strict();
+  .strict()
+  .superRefine(checkCounterbalance);
 export type DictatorSpec = z.infer<typeof DictatorSpec>;
 
 /** Options x = 0, step, 2·step, … up to the endowment (the endowment itself always included). */

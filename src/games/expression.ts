@@ -28,7 +28,7 @@ import type { Game, GameModule, GameState, Move, MoveOption, Played } from "./co
 import { EXACT_TIES, previousFact, readNumber, readPrevious } from "./belief.ts";
 import { compileFormula, FORMULA_FUNCTIONS, type Formula, type SymbolKind } from "./formula.ts";
 import { GroupSize, MAX_OPTIONS, Rounds, clean, divides, num, spaced } from "./grid.ts";
-import { optionVars, presentationOrder, shuffleSeed } from "./presentation.ts";
+import { optionVars, presentationOrder, shuffleSeed, checkCounterbalance, COUNTERBALANCE } from "./presentation.ts";
 import { allAtOnce, checkRestorable, jointChoices, lastRound, memoised } from "./simultaneous.ts";
 
 export const EXPRESSION_MAX_GROUP = 16;
@@ -60,6 +60,7 @@ const ExpressionBase = z
     /** The action counted for a member without a valid answer (default: the first action). */
     noAnswerAction: z.number().nullable().default(null),
     shuffleOptions: z.boolean().default(false),
+    counterbalance: COUNTERBALANCE,
   })
   .strict();
 
@@ -102,7 +103,7 @@ function profiles(values: readonly number[], count: number, limit: number, seed:
   return { list, exact: false };
 }
 
-export const ExpressionSpec = ExpressionBase.superRefine((spec, ctx) => {
+export const ExpressionSpec = ExpressionBase.superRefine(checkCounterbalance).superRefine((spec, ctx) => {
   // Fields with their own problems are reported by them; the checks below need sound values.
   if (!(Number.isInteger(spec.groupSize) && spec.groupSize >= 2 && spec.groupSize <= EXPRESSION_MAX_GROUP)) return;
   if (!(Number.isInteger(spec.rounds) && spec.rounds >= 1)) return;

@@ -21,7 +21,7 @@ import { z } from "zod";
 import type { Game, GameModule, GameState, Move, MoveOption, Played } from "./contract.ts";
 import { EXACT_TIES, previousFact, readNumber, readPrevious } from "./belief.ts";
 import { Amount, GroupSize, Rounds, amounts, checkGrid, clean, num } from "./grid.ts";
-import { optionVars, presentationOrder, shuffleSeed } from "./presentation.ts";
+import { optionVars, presentationOrder, shuffleSeed, checkCounterbalance, COUNTERBALANCE } from "./presentation.ts";
 import { allAtOnce, checkRestorable, jointChoices, lastRound } from "./simultaneous.ts";
 
 /** Members a public-goods group may have (a move's foresight is O(N) per option). */
@@ -36,8 +36,10 @@ export const PublicGoodsSpec = z
     step: Amount(5),
     rounds: Rounds(10),
     shuffleOptions: z.boolean().default(false),
+    counterbalance: COUNTERBALANCE,
   })
   .strict()
+  .superRefine(checkCounterbalance)
   .superRefine((spec, ctx) => checkGrid(ctx, "step", spec.step, spec.endowment, "endowment"));
 export type PublicGoodsSpec = z.infer<typeof PublicGoodsSpec>;
 

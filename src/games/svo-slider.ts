@@ -11,6 +11,7 @@ import { z } from "zod";
 import type { GameModule } from "./contract.ts";
 import { itemsGame } from "./items.ts";
 import { sliderItems, sliderPresentationOrder } from "./slider.ts";
+import { checkCounterbalance, COUNTERBALANCE } from "./presentation.ts";
 
 export const SvoSliderSpec = z
   .object({
@@ -21,8 +22,10 @@ export const SvoSliderSpec = z
     version: z.enum(["A", "B"]).default("A"),
     shuffleItems: z.boolean().default(false),
     shuffleOptions: z.boolean().default(false),
+    counterbalance: COUNTERBALANCE,
   })
-  .strict();
+  .strict()
+  .superRefine(checkCounterbalance);
 export type SvoSliderSpec = z.infer<typeof SvoSliderSpec>;
 
 export const svoSlider: GameModule<SvoSliderSpec> = {

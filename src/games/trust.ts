@@ -21,7 +21,7 @@ import { z } from "zod";
 import type { Game, GameModule, MoveOption } from "./contract.ts";
 import { Amount, MAX_OPTIONS, Rounds, amounts, checkGrid, clean, divides, num } from "./grid.ts";
 import { leaderFollower } from "./leader-follower.ts";
-import { optionVars } from "./presentation.ts";
+import { optionVars, checkCounterbalance, COUNTERBALANCE } from "./presentation.ts";
 
 export const TrustSpec = z
   .object({
@@ -33,8 +33,10 @@ export const TrustSpec = z
     returnStep: z.number().positive("expected a positive share").max(1, "expected a share of at most 1").default(0.1),
     rounds: Rounds(1),
     shuffleOptions: z.boolean().default(false),
+    counterbalance: COUNTERBALANCE,
   })
   .strict()
+  .superRefine(checkCounterbalance)
   .superRefine((spec, ctx) => {
     checkGrid(ctx, "step", spec.step, spec.endowment, "endowment");
     if (!divides(spec.returnStep, 1)) {

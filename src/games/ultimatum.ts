@@ -19,7 +19,7 @@ import { z } from "zod";
 import type { Game, GameModule, MoveOption } from "./contract.ts";
 import { Amount, Rounds, amounts, checkGrid, clean, num } from "./grid.ts";
 import { leaderFollower } from "./leader-follower.ts";
-import { optionVars } from "./presentation.ts";
+import { optionVars, checkCounterbalance, COUNTERBALANCE } from "./presentation.ts";
 
 export const UltimatumSpec = z
   .object({
@@ -28,8 +28,10 @@ export const UltimatumSpec = z
     step: Amount(10),
     rounds: Rounds(1),
     shuffleOptions: z.boolean().default(false),
+    counterbalance: COUNTERBALANCE,
   })
   .strict()
+  .superRefine(checkCounterbalance)
   .superRefine((spec, ctx) => checkGrid(ctx, "step", spec.step, spec.endowment, "endowment"));
 export type UltimatumSpec = z.infer<typeof UltimatumSpec>;
 

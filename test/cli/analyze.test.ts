@@ -43,11 +43,12 @@ describe("hvae analyze / report / compare", () => {
     const r = hvae("analyze", runDir, "--json");
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as Summary;
-    expect(Object.keys(s)).toEqual(["run", "agents", "groups", "interactions", "agentInteractions", "measures"]);
+    expect(Object.keys(s)).toEqual(["run", "agents", "groups", "interactions", "agentInteractions", "measures", "probabilities", "items"]);
     expect(Object.keys(s.agents[0])).toEqual([
       "id", "type", "model", "condition", "value", "targetSet", "trajectories", "invalid", "angle", "angleCI", "identified", "angleSet", "reason",
       "category", "categoryAccuracy", "vr", "vrCI", "vrChance", "vrCC",
       "vrInvalidChance", "vrInvalidChanceCI", "vrInvalidZero", "vrInvalidZeroCI", "invalidRate", "invalidRateCI",
+      "firstOptionShare", "firstOptionChance", "orderEffect", "consistency",
     ]);
     const byId = Object.fromEntries(s.agents.map((a) => [a.id, a]));
     expect(byId.alt.vr).toBe(1);

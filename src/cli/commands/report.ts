@@ -1,6 +1,6 @@
 /**
  * `hvae report <runDir> [--out DIR]`: writes report.html (self-contained, charts as inline SVG),
- * summary.md, decisions.csv, trajectories.csv and agents.csv to DIR (default <runDir>/report), and
+ * summary.md, decisions.csv, trajectories.csv, agents.csv and items.csv to DIR (default <runDir>/report), and
  * transcripts.jsonl (one line per model call, messages resolved) when the run has transcripts.
  * One streaming pass over the log feeds both the analysis and decisions.csv.
  *
@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { lastValueFrom, tap } from "rxjs";
 import { analyze } from "../../../analysis/operators.ts";
 import { renderCharts, type RenderedChart } from "../../../analysis/report/charts.ts";
-import { agentsCsv, groupsCsv, interactionsCsv, openDecisionsCsv, trajectoriesCsv } from "../../../analysis/report/csv.ts";
+import { agentsCsv, groupsCsv, interactionsCsv, itemsCsv, openDecisionsCsv, trajectoriesCsv } from "../../../analysis/report/csv.ts";
 import { reportHtml } from "../../../analysis/report/html.ts";
 import { summaryMarkdown } from "../../../analysis/report/markdown.ts";
 import { parseCluster, type Analysis, type ClusterOption } from "../../../analysis/summary.ts";
@@ -30,7 +30,7 @@ import { checkOutputDir, NO_FOLLOW_WRITE, writeFileNoFollow } from "../../store/
 const USAGE = "hvae report <runDir | experimentDir> [--out DIR] [--cluster none|agent|partner|pair]";
 
 /** The files a report directory holds. */
-export const REPORT_FILES = ["report.html", "summary.md", "decisions.csv", "trajectories.csv", "agents.csv", "groups.csv", "interactions.csv"] as const;
+export const REPORT_FILES = ["report.html", "summary.md", "decisions.csv", "trajectories.csv", "agents.csv", "groups.csv", "interactions.csv", "items.csv"] as const;
 /** Written too when the run has transcripts: one line per model call, messages resolved. */
 export const TRANSCRIPTS_EXPORT = "transcripts.jsonl";
 
@@ -72,6 +72,7 @@ export async function writeReport(runDir: string, outDir: string, opts: { cluste
   writeFileNoFollow(join(outDir, "agents.csv"), agentsCsv(analysis.summary), "the report");
   writeFileNoFollow(join(outDir, "groups.csv"), groupsCsv(analysis.summary), "the report");
   writeFileNoFollow(join(outDir, "interactions.csv"), interactionsCsv(analysis.summary), "the report");
+  writeFileNoFollow(join(outDir, "items.csv"), itemsCsv(analysis.summary), "the report");
   return analysis;
 }
 
