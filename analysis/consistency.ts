@@ -1,5 +1,5 @@
 /**
- * Consistency and reliability of agents' trajectories (METHOD §14), the checks a human
+ * Consistency and reliability of agents' trajectories (METHOD §15), the checks a human
  * respondent's slider answers get, applied to every trajectory:
  * - transitivity: the share of trajectories whose six primary answers are transitive
  *   (`scoreResponse`, the code `hvae score` uses for people);

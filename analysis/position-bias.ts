@@ -1,5 +1,5 @@
 /**
- * Position bias (METHOD §13): how often an agent chooses the option shown first, against the
+ * Position bias (METHOD §14): how often an agent chooses the option shown first, against the
  * 1/k a chooser indifferent to position would, and, when the run counterbalances option order
  * (`game.counterbalance: true`), the order effect: the agent's angle (and VR) in reversed-order
  * trajectories minus printed-order ones. A model that always answers "A" has firstOptionShare 1

@@ -155,12 +155,12 @@ export interface AgentSummary extends AngleIdentification {
   /** Invalid decisions / decisions, with a design-effect Wilson interval (METHOD §12). */
   invalidRate: number | null;
   invalidRateCI: Interval | null;
-  /** Position bias (METHOD §13): share of valid decisions on the first option shown, and its chance 1/k. */
+  /** Position bias (METHOD §14): share of valid decisions on the first option shown, and its chance 1/k. */
   firstOptionShare: number | null;
   firstOptionChance: number | null;
   /** Counterbalanced runs: angle and VR in reversed minus printed option order; null otherwise. */
   orderEffect: OrderEffect | null;
-  /** Transitivity, inequality aversion, test–retest agreement and drift over trials (METHOD §14). */
+  /** Transitivity, inequality aversion, test–retest agreement and drift over trials (METHOD §15). */
   consistency: Consistency;
 }
 
@@ -274,7 +274,7 @@ export interface Summary {
   measures: MeasureSummary[];
   /** From the models' option probabilities (METHOD §13); null when no decision carried them. */
   probabilities: ProbabilitySummary | null;
-  /** Per group and item: the choices of each canonical option (METHOD §14). */
+  /** Per group and item: the choices of each canonical option (METHOD §15). */
   items: ItemDistribution[];
 }
 

@@ -1,5 +1,5 @@
 /**
- * The terminal table of position bias and consistency per group (METHOD §13–14): the share of
+ * The terminal table of position bias and consistency per group (METHOD §14–15): the share of
  * first-option choices beside its chance, the order effect when counterbalanced, transitivity,
  * the inequality-aversion index (all 15 items), test–retest agreement beside chance, and the
  * drift of VR over trials, each with its 95 % interval.
@@ -42,6 +42,6 @@ export function consistencyTable(s: Summary): ConsistencyTableData | null {
   const note =
     "1st option: share of valid decisions on the option shown first (chance 1/k)" +
     (counterbalanced ? "; order effect: reversed minus printed option order" : "") +
-    "; retest: same agent, same item, different trials; drift: least-squares slope over the trial index (METHOD §13–14).";
+    "; retest: same agent, same item, different trials; drift: least-squares slope over the trial index (METHOD §14–15).";
   return { header, rows, note };
 }

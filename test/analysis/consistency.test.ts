@@ -18,7 +18,7 @@ const ONES = [1, 1, 1, 1, 1, 1];
 const IA = [6, 5, 4, 7, 5, 8, 5, 3, 2];
 const JG = [9, 5, 1, 9, 5, 9, 5, 1, 1];
 
-describe("consistency on LLM-style trajectories (METHOD §14)", () => {
+describe("consistency on LLM-style trajectories (METHOD §15)", () => {
   it("transitivity share, drift of VR and angle over trials, test–retest agreement", async () => {
     const { summary } = await analysisOf(
       sliderLog({

@@ -70,7 +70,7 @@ describe("game.counterbalance", () => {
   });
 });
 
-describe("position bias (METHOD §13)", () => {
+describe("position bias (METHOD §14)", () => {
   it("an agent that always answers the first option: share 1 at chance 1/9, prosocial 30.47° with fixed order", async () => {
     const s = await summaryOf(await play(scenarioOf({}, [FIRST])));
     const a = s.agents[0];
