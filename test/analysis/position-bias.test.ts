@@ -8,6 +8,9 @@ import { analyze } from "../../analysis/operators.ts";
 import { expandAgents } from "../../src/scenario/expand.ts";
 import { Scenario } from "../../src/scenario/schema.ts";
 import { sliderLog } from "./slider-log.ts";
+import { PRIMARY_ITEMS } from "../../src/core/instrument.ts";
+import { angleFromMeans } from "../../analysis/svo.ts";
+import { chanceBaseline } from "../../analysis/value-rationality.ts";
 
 const scenarioOf = (game: Record<string, unknown>, agents: Record<string, unknown>[], trials = 10) =>
   Scenario.parse({ name: "cb", seed: 5, trials, game: { type: "svo-slider", ...game }, pairing: "none", agents });
@@ -124,5 +127,27 @@ describe("position bias (METHOD §14)", () => {
     // b: 4 of its 5 valid answers on the first position; no counterbalancing.
     expect(b.firstOptionShare).toBeCloseTo(4 / 5, 12);
     expect(b.orderEffect).toBeNull();
+  });
+});
+
+describe("the chance baselines position bias is measured against stay as they were", () => {
+  it("pins the chance VRs and the random responder's mean angle (exact over all 9^6 patterns)", () => {
+    expect(chanceBaseline("altruistic")).toBeCloseTo(0.501781, 6);
+    expect(chanceBaseline("prosocial")).toBeCloseTo(0.714678, 6);
+    expect(chanceBaseline("individualistic")).toBeCloseTo(0.707832, 6);
+    expect(chanceBaseline("competitive")).toBeCloseTo(0.498219, 6);
+    let sum = 0;
+    let n = 0;
+    const walk = (i: number, self: number, other: number): void => {
+      if (i === 6) {
+        sum += angleFromMeans(self / 6, other / 6);
+        n++;
+        return;
+      }
+      for (const p of PRIMARY_ITEMS[i].options) walk(i + 1, self + p.self, other + p.other);
+    };
+    walk(0, 0, 0);
+    expect(n).toBe(9 ** 6);
+    expect(sum / n).toBeCloseTo(22.703, 3);
   });
 });
