@@ -13,6 +13,7 @@
  * const model = createChatModel(resolveModelRef("openai:gpt-4o-mini", {}, process.env), params);
  * const r = await model.invoke([{ role: "user", content: "Say A." }], null, null);
  */
+import { readBounded } from "./bounded-body.ts";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { TransportFault, type ChatMessage, type ChatParams } from "./gateway-types.ts";
 import type { z } from "zod";
@@ -153,32 +154,6 @@ export function parseCompletion(text: string): RawCompletion | string {
   return json as RawCompletion;
 }
 
-/**
- * Reads a body to its end, but never more than `limit` bytes: a larger one is cancelled (the
- * connection closed) and reported, so a 50 MB reply costs `limit` bytes of memory at most.
- */
-async function readBounded(res: Response, limit: number): Promise<string> {
-  const declared = Number(res.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > limit) {
-    await res.body?.cancel().catch(() => undefined);
-    throw tooLarge(`of ${declared} bytes`, limit);
-  }
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(`of more than ${limit} bytes`, limit);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 /** A 2xx body that is not a chat completion: a fault of the transport, retried. */
 export const malformed = (status: number, contentType: string | null | undefined, problem: string) =>
@@ -209,7 +184,7 @@ export function createChatModel(resolved: ResolvedModel, params: ChatParams): La
     const timeout = AbortSignal.timeout(resolved.settings.timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     const res = await fetch(input, { ...init, signal });
-    const text = await readBounded(res, limit);
+    const text = await readBounded(res, limit, (detail) => tooLarge(detail, limit));
     const headers = new Headers();
     res.headers.forEach((v, k) => {
       if (!WIRE_HEADERS.has(k)) headers.set(k, v);

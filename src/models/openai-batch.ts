@@ -16,6 +16,7 @@
  * const done = await client.wait(batchId, { pollMs: 30_000, onPoll: (s) => progress(s.status) });
  * const results = await client.results(done); // Map custom_id → { ok: true, body } | { ok: false, error }
  */
+import { readBounded } from "./bounded-body.ts";
 import { EndpointUnusableError } from "./gateway-types.ts";
 
 /** One request of a batch: the same chat completions body a synchronous call posts. */
@@ -81,7 +82,7 @@ export function createBatchClient(o: BatchClientOptions): BatchClient {
     } catch (err) {
       throw new Error(`${where}: ${method} ${path}: ${(err as Error).message}`);
     }
-    return { status: res.status, text: await readBounded(res, limit) };
+    return { status: res.status, text: await readBounded(res, limit, (detail) => new Error(`batch API response ${detail}: over the limit of ${limit} bytes`)) };
   }
 
   function unsupported(path: string, status: number): never {
@@ -170,21 +171,3 @@ export function createBatchClient(o: BatchClientOptions): BatchClient {
   return client;
 }
 
-/** Reads a body, never more than `limit` bytes. */
-async function readBounded(res: Response, limit: number): Promise<string> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error(`batch API response over the limit of ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
