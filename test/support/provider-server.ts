@@ -2,7 +2,8 @@
  * The HTTP harness the native-provider test servers share (anthropic-server.ts, google-server.ts):
  * 127.0.0.1 on an ephemeral port, every request recorded with its raw text (to search for
  * secrets), and each request's behaviour chosen by a function: an answer the server's API shape
- * encodes, an HTTP status, a connection reset, or a hang (ended by stop()).
+ * encodes, an HTTP status, a connection reset, a hang (ended by stop()), a body of `bytes` bytes
+ * (status 200, streamed without a content-length), or a stall after the headers and a first chunk.
  *
  * @example
  * const server = await startProviderServer(route, (req) => ({ kind: "status", status: 503 }));
@@ -31,7 +32,11 @@ export type ProviderBehaviour =
   | { kind: "answer"; letter?: string; content?: string; usage?: { input: number; output: number } | null }
   | { kind: "status"; status: number; body?: string }
   | { kind: "reset" }
-  | { kind: "hang" };
+  | { kind: "hang" }
+  /** Status 200 and a JSON body of about `bytes` bytes, streamed (no content-length), as fast as the client reads. */
+  | { kind: "huge"; bytes: number }
+  /** Status 200, the headers and the body's first bytes, then nothing (until stop()). */
+  | { kind: "stall" };
 
 /** What one API does: which paths it serves, how it reads a request and writes an answer. */
 export interface ProviderRoute {
@@ -89,6 +94,28 @@ export async function startProviderServer(route: ProviderRoute, initial: (req: P
       const b = respond(req);
       if (b.kind === "hang") {
         hung.add(res);
+        return;
+      }
+      if (b.kind === "stall") {
+        hung.add(res);
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"candidates": [');
+        return;
+      }
+      if (b.kind === "huge") {
+        hung.add(res);
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"pad": "');
+        const chunk = "x".repeat(64 * 1024);
+        let left = b.bytes;
+        const pump = () => {
+          while (left > 0 && !res.destroyed) {
+            left -= chunk.length;
+            if (!res.write(chunk)) return void res.once("drain", pump);
+          }
+          if (!res.destroyed) res.end('"}');
+        };
+        pump();
         return;
       }
       if (b.kind === "reset") {
