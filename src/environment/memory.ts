@@ -80,11 +80,14 @@ export interface GroupMemoryOptions {
 }
 
 /**
- * The in-memory budget: a group's ring is a few hundred bytes, so this bounds memory at a few
- * MB whatever the number of groups that meet (random matching in a large population meets a new
- * pair almost every session, so without it memory would grow with the decisions).
+ * The in-memory budget: a pair that has met once (6 rounds, window 12) holds about 1.4 kB (its
+ * ring of slots, the boxed payoffs, its member order, the map entry; measured with a forced gc),
+ * so this bounds group memory at ~11 MB whatever the number of groups that meet (random matching
+ * in a large population meets a new pair almost every session, so without it memory would grow
+ * with the decisions). Every live MB costs more in peak RSS, as V8 lets the heap grow past what is
+ * live between full collections. 8,192 still holds every pair of 100 agents (4,950).
  */
-export const MAX_GROUPS_IN_MEMORY = 16_384;
+export const MAX_GROUPS_IN_MEMORY = 8_192;
 
 /** Distinct choices shared by every ring; past this many, choices are kept unshared. */
 const MAX_SHARED_CHOICES = 100_000;
@@ -96,7 +99,8 @@ const MAX_SHARED_CHOICES = 100_000;
  * and what it received.
  */
 interface Ring {
-  readonly slots: unknown[];
+  /** window × width slots once full; until then only the rounds held (most groups of a random matching meet once). */
+  slots: unknown[];
   readonly window: number;
   readonly width: number;
   /** The member orders this group has played in (a pair: at most two), with their group ids. */
@@ -240,9 +244,11 @@ export function createGroupMemory(windows: ReadonlyMap<string, number>, opts: Gr
       if (ring) {
         rings.delete(key);
       } else {
-        const width = HEAD + 2 * members.length;
-        ring = { slots: new Array(window * width).fill(null), window, width, orders: [], start: 0, count: 0 };
+        ring = { slots: [], window, width: HEAD + 2 * members.length, orders: [], start: 0, count: 0 };
       }
+      // Until the ring is full its rounds are slots 0… (start stays 0): grow it to what it will hold.
+      const need = Math.min(ring.window, ring.count + records.length) * ring.width;
+      if (ring.slots.length < need) ring.slots = resized(ring.slots, need);
       rings.set(key, ring);
       for (const r of records) write(ring, r);
       if (rings.size > budget) evict();
@@ -313,7 +319,7 @@ function decodeRing(text: string, shared: (c: Choice | null) => Choice | null): 
     number, number, Ring["orders"],
     [number | string, number | string, string, RoundRecord["facts"], number, (Encoded | number | string | null)[]][],
   ];
-  const ring: Ring = { slots: new Array(window * width).fill(null), window, width, orders, start: 0, count: rounds.length };
+  const ring: Ring = { slots: new Array(rounds.length * width).fill(null), window, width, orders, start: 0, count: rounds.length };
   rounds.forEach(([trial, round, itemId, facts, order, members], k) => {
     const s = ring.slots;
     let i = k * width;
@@ -329,6 +335,13 @@ function decodeRing(text: string, shared: (c: Choice | null) => Choice | null): 
     }
   });
   return ring;
+}
+
+/** A copy of `slots` of exactly `length` (an array grown by writes past its end over-allocates by half). */
+function resized(slots: readonly unknown[], length: number): unknown[] {
+  const out = new Array<unknown>(length).fill(null);
+  for (let i = 0; i < slots.length; i++) out[i] = slots[i];
+  return out;
 }
 
 function orderIndex(ring: Ring, r: RoundRecord): number {
