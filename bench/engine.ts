@@ -16,6 +16,7 @@ import { runEnvironment } from "../src/environment/environment.ts";
 import { expandAgents } from "../src/scenario/expand.ts";
 import { Scenario } from "../src/scenario/schema.ts";
 import { openJsonlWriter } from "../src/store/jsonl-writer.ts";
+import { boundHeapGrowth } from "../src/cli/heap-growth.ts";
 import { runJsonChild } from "./support/child.ts";
 
 export interface EngineBenchResult {
@@ -126,6 +127,8 @@ export function benchEngineInChild(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // The heap policy of `hvae run`, so the engine's peak RSS is what a run of it would see.
+  boundHeapGrowth();
   const { values } = parseArgs({
     options: {
       decisions: { type: "string", default: "1000000" },

@@ -4,6 +4,7 @@
  */
 import { InputError, IoError } from "../core/errors.ts";
 import { DISK_ERROR_CODES } from "../store/io-failure.ts";
+import { boundHeapGrowth } from "./heap-growth.ts";
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
@@ -27,6 +28,7 @@ function usage(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  boundHeapGrowth();
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
     console.log(usage());
