@@ -286,6 +286,7 @@ export interface AgentTrialPoint extends TrialPoint {
 export interface Analysis {
   summary: Summary;
   trajectories: readonly TrajectoryRecord[];
+  /** Empty when summarize was asked for no trial points ({@link SummarizeOptions}). */
   agentTrials: AgentTrialPoint[];
 }
 
@@ -375,13 +376,25 @@ const fromIdentification = (id: Identification): AngleIdentification => ({
   reason: id.reason,
 });
 
+/** Options of {@link summarize}. */
+export interface SummarizeOptions {
+  readonly seed?: number;
+  readonly cluster?: ClusterOption;
+  /**
+   * False: skip the per-agent, per-trial points (`agentTrials` is then empty; nothing else
+   * changes). One point per agent and trial, so a caller that shows only the tables (the table
+   * `hvae run` prints) need not hold them.
+   */
+  readonly agentTrials?: boolean;
+}
+
 /**
  * Computes the analysis of a finished accumulator (bootstrap seeds fixed: same log, same numbers).
  *
  * @example
  * const { summary } = await summarize(acc, { seed: 7 });
  */
-export async function summarize(acc: RunAccumulator, opts: { seed?: number; cluster?: ClusterOption } = {}): Promise<Analysis> {
+export async function summarize(acc: RunAccumulator, opts: SummarizeOptions = {}): Promise<Analysis> {
   const run = acc.run;
   if (!run) throw new Error("no run.started event in the stream");
   // Each scored unit (a trajectory) enters six samples (agent, group and cell; angle and VR).
@@ -571,12 +584,17 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
   );
 
   // Angle and VR conditional on the partner's value, per group (never pooled across kinds) and per agent.
-  // One key per (agent, partner), not per trajectory: a million-decision log has ~170k trajectories.
-  const partnerKeys = new Map<string, string>();
+  // One key per (agent, partner value), made once: a memo per (agent, partner) grew with the
+  // trajectories under random matching (a new pair almost every session, ~110 B each).
+  const partnerValues = new Map<string | null, string>();
+  const cellKeys = new Map<string, Map<string, string>>();
   const byAgentPartner = groupBy(acc.trajectories, (t) => {
-    const pair = `${t.agentId}\u0000${t.partnerId}`;
-    let key = partnerKeys.get(pair);
-    if (key === undefined) partnerKeys.set(pair, (key = JSON.stringify([t.agentId, partnerValueKey(acc, t.partnerId)])));
+    let value = partnerValues.get(t.partnerId);
+    if (value === undefined) partnerValues.set(t.partnerId, (value = partnerValueKey(acc, t.partnerId)));
+    let keys = cellKeys.get(t.agentId);
+    if (!keys) cellKeys.set(t.agentId, (keys = new Map()));
+    let key = keys.get(value);
+    if (key === undefined) keys.set(value, (key = JSON.stringify([t.agentId, value])));
     return key;
   });
   /** One cell: its trajectories, the tallies whose choices it pools (choices games) and the partner value. */
@@ -647,7 +665,7 @@ export async function summarize(acc: RunAccumulator, opts: { seed?: number; clus
   agentInteractions.sort((x, y) => cellOrder(x, y) || x.agentId.localeCompare(y.agentId));
 
   const agentTrials: AgentTrialPoint[] = [];
-  for (const [agentId, ts] of byAgent) {
+  if (opts.agentTrials !== false) for (const [agentId, ts] of byAgent) {
     for (const p of trialPoints(ts, circularMean, (xs, trial) => stats.describe(vrOf(xs), `agent:${agentId}:trial:${trial}:vr`, keysOf(xs, "vr", agentKeyOf)))) agentTrials.push({ agentId, ...p });
   }
 

@@ -766,6 +766,7 @@ async function finalTable(acc: RunAccumulator | null, seed: number): Promise<str
     import("../../../analysis/summary.ts"),
     import("../../../analysis/report/terminal.ts"),
   ]);
-  const { summary } = await summarize(acc, { seed });
+  // The table needs no per-trial points: not computing them keeps the end of a long run smaller.
+  const { summary } = await summarize(acc, { seed, agentTrials: false });
   return formatAgentsBrief(summary);
 }
